@@ -1,0 +1,23 @@
+// Process and filesystem-link system calls, wrapped once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "memdomain/common/result.h"
+
+namespace memdomain::sys {
+
+// Where a symlink points (readlink).
+Result<std::string> read_symlink(const std::string& path);
+// The executable of a running process (readlink /proc/PID/exe).
+Result<std::string> process_executable(pid_t pid);
+// "/proc/<our pid>/fd/<fd>": a path through which root or our own user can
+// reopen the file behind one of our descriptors.
+std::string own_fd_path(int fd);
+// Makes `link_path` a symlink to `target`, replacing whatever link was there
+// (atomically, through a temporary name and rename).
+Status replace_symlink(const std::string& target, const std::string& link_path);
+
+}  // namespace memdomain::sys

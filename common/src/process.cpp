@@ -1,0 +1,32 @@
+#include "memdomain/sys/process.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace memdomain::sys {
+
+Result<std::string> read_symlink(const std::string& path) {
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n < 0) return sys_error("readlink " + path);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+Result<std::string> process_executable(pid_t pid) { return read_symlink("/proc/" + std::to_string(pid) + "/exe"); }
+
+std::string own_fd_path(int fd) { return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd); }
+
+Status replace_symlink(const std::string& target, const std::string& link_path) {
+    const std::string tmp = link_path + ".tmp" + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (::symlink(target.c_str(), tmp.c_str()) != 0) return sys_error("symlink " + tmp);
+    if (::rename(tmp.c_str(), link_path.c_str()) != 0) {
+        Error e = sys_error("rename " + tmp + " to " + link_path);
+        ::unlink(tmp.c_str());
+        return e;
+    }
+    return {};
+}
+
+}  // namespace memdomain::sys

@@ -1,0 +1,139 @@
+// libmemdomain's C++ API: open a named memory domain and use it.
+//
+//   auto d = memdomain::Domain::open("MainMem");      // host or guest alike
+//   if (!d) { std::cerr << d.error().message; ... }
+//   std::memcpy(d->data(), "hello", 5);
+//   d->notify(peer, 0);                               // ring peer's vector 0
+//   d->wait(0, std::chrono::milliseconds(100));       // wait for our vector 0
+//
+// Two transports sit behind one API:
+//   - socket: on a host (process, container). Connects to
+//     "<socket dir>/<name>.sock" and speaks the ivshmem server protocol
+//     (see memdomain/common/ivshmem_protocol.h). Doorbells are eventfds.
+//   - pci:    inside a VM. Finds ivshmem PCI devices (1af4:1110) under a sysfs
+//     root, reads the segment header in BAR2 to learn the domain's name, and
+//     rings doorbells through BAR0. Interrupts via vfio MSI-X, else polling.
+// Transport::Auto tries the socket directory first, then PCI.
+//
+// Every fallible call returns Result<T> (memdomain/common/result.h); nothing
+// throws. A Domain is not thread-safe: use one per thread, or lock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memdomain/common/result.h"
+#include "memdomain/common/segment_header.h"
+
+namespace memdomain {
+
+using PeerId = std::uint32_t;
+
+enum class Access { ReadOnly, ReadWrite };
+enum class TransportKind { Auto, Socket, Pci };
+// How wait() learns of a doorbell.
+enum class InterruptMode {
+    Eventfd,   // socket transport: the server-distributed eventfd
+    VfioMsix,  // pci transport, device bound to vfio-pci: MSI-X eventfds
+    Polling,   // pci transport without vfio: the mailbox word in the segment
+};
+
+std::string_view to_string(Access a);
+std::string_view to_string(TransportKind t);
+std::string_view to_string(InterruptMode m);
+
+struct OpenOptions {
+    TransportKind transport = TransportKind::Auto;
+    // Socket transport: empty means $MEMDOMAIN_SOCKET_DIR, else /run/memdomain.
+    std::string socket_dir;
+    // PCI transport: empty means $MEMDOMAIN_SYSFS_ROOT, else /sys.
+    std::string sysfs_root;
+    // How long to wait for the server's initial messages.
+    std::chrono::milliseconds timeout{5000};
+};
+
+// A join or leave seen since the last call to Domain::events().
+struct PeerEvent {
+    enum class Kind { Joined, Left } kind;
+    PeerId peer;
+};
+
+// One mapped segment of a domain.
+struct SegmentView {
+    std::uint32_t index = 0;
+    std::byte* base = nullptr;  // start of the segment (its header)
+    std::size_t size = 0;       // whole segment
+    std::byte* data = nullptr;  // start of the data area
+    std::size_t data_size = 0;
+    std::uint64_t page_size = 0;
+    Access access = Access::ReadOnly;
+};
+
+// What a transport offers without attaching: socket files in the socket
+// directory, or ivshmem devices under the sysfs root whose header is valid.
+struct DomainListing {
+    std::string name;
+    TransportKind transport = TransportKind::Socket;
+    std::string location;  // socket path, or PCI address ("0000:00:04.0")
+    std::uint32_t segment = 0;  // segment index (from the socket name or header)
+};
+// Lists what Auto would find (socket directory, then PCI). Never attaches.
+Result<std::vector<DomainListing>> list_domains(const OpenOptions& options = {});
+
+namespace detail {
+class Transport;
+}
+
+class Domain {
+public:
+    static Result<Domain> open(std::string_view name, const OpenOptions& options = {});
+
+    Domain(Domain&&) noexcept;
+    Domain& operator=(Domain&&) noexcept;
+    ~Domain();
+
+    std::string_view name() const;
+    TransportKind transport() const;
+    InterruptMode interrupt_mode() const;
+
+    // The data area of segment 0 (what most applications want).
+    void* data() const;
+    std::size_t data_size() const;
+    std::uint64_t page_size() const;
+    Access access() const;
+    const std::vector<SegmentView>& segments() const;
+    // A validated copy of segment 0's header, re-read from memory.
+    Result<SegmentHeader> header() const;
+    std::uint64_t generation() const;
+
+    PeerId self() const;
+    std::uint32_t vectors() const;
+    // Every other attached peer, ascending. Processes pending joins/leaves first.
+    std::vector<PeerId> peers();
+    // Joins and leaves since the last call (processes pending messages first).
+    std::vector<PeerEvent> events();
+
+    // Rings `peer` on `vector`. Errors: EINVAL (vector out of range), ENOENT
+    // (no such peer attached), or the system error of the doorbell write.
+    Status notify(PeerId peer, std::uint32_t vector);
+    // Waits for a doorbell on our own `vector`. Returns how many rings arrived
+    // (coalesced, >= 1), or 0 on timeout. A negative timeout waits forever.
+    Result<std::uint64_t> wait(std::uint32_t vector, std::chrono::milliseconds timeout);
+    // A pollable fd that becomes readable when our `vector` is rung (-1 in
+    // polling mode). After it polls readable, call wait(vector, 0ms).
+    int doorbell_fd(std::uint32_t vector) const;
+    // A pollable fd that becomes readable when peer events are pending (-1 if
+    // the transport has none); then call events() or peers().
+    int event_fd() const;
+
+private:
+    explicit Domain(std::unique_ptr<detail::Transport> t);
+    std::unique_ptr<detail::Transport> t_;
+};
+
+}  // namespace memdomain

@@ -1,0 +1,64 @@
+// The server's configuration, as parsed from a config file: the model only.
+// Parsing is in config_parser.h; what the server does with it is elsewhere.
+// Every element keeps where it was written, so later checks (e.g. "the pool
+// cannot hold this domain") can still point at FILE:LINE:COL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memdomain/common/segment_header.h"
+#include "memdomain/common/sizes.h"
+
+namespace memdomain::config {
+
+struct SourceLocation {
+    std::string file;  // as given to the parser ("<string>" for in-memory text)
+    std::size_t line = 0;    // 1-based
+    std::size_t column = 0;  // 1-based
+};
+// "FILE:LINE:COL"
+std::string to_string(const SourceLocation& loc);
+
+enum class DomainType { Shared, Local, Numa };
+enum class DomainPolicy { Static, Dynamic };
+
+// One line of a size { } block: "huge 2M = 64MB R/W".
+struct SegmentConfig {
+    PageClass page_class = PageClass::k4K;
+    std::uint64_t size = 0;
+    SegmentAccess access = SegmentAccess::ReadWrite;  // the most any client gets
+    SourceLocation where;
+};
+
+// One line of an access { } block: "user root = R/W", "group 1001 = R/O".
+// Names are kept as written and resolved to ids when the server applies them.
+struct AclEntry {
+    enum class Kind { User, Group } kind = Kind::User;
+    std::string principal;  // name or decimal id as written
+    SegmentAccess access = SegmentAccess::ReadOnly;
+    SourceLocation where;
+};
+
+struct DomainConfig {
+    std::string name;
+    SourceLocation where;  // of the name
+    DomainType type = DomainType::Shared;
+    DomainPolicy policy = DomainPolicy::Static;
+    std::string cpualias = "all";
+    std::uint32_t vectors = 1;     // doorbell vectors per peer, 1..kMaxVectors
+    std::uint32_t max_peers = 64;  // 1..kMaxPeers
+    std::vector<SegmentConfig> segments;  // at least one
+    std::optional<std::vector<AclEntry>> access;  // nullopt: no access block
+};
+
+struct Config {
+    std::uint32_t version = 1;  // "version = 1" at top level; the only one so far
+    std::vector<DomainConfig> domains;  // names unique
+};
+
+}  // namespace memdomain::config

@@ -1,0 +1,44 @@
+// A single-threaded epoll loop. Every fd the server watches (listening
+// sockets, peer connections, the signalfd) is registered with a callback;
+// a callback may add or remove registrations, its own included, safely.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+
+#include "memdomain/common/result.h"
+#include "memdomain/sys/fd.h"
+
+namespace memdomain::server {
+
+class EventLoop {
+public:
+    using Callback = std::function<void(std::uint32_t epoll_events)>;
+    using Token = std::uint64_t;
+
+    static Result<EventLoop> create();
+
+    // Watches fd for `events` (EPOLLIN, EPOLLOUT, ...). The fd stays owned by
+    // the caller and must outlive the registration.
+    Result<Token> add(int fd, std::uint32_t events, Callback cb);
+    Status modify(Token token, std::uint32_t events);
+    void remove(Token token);
+
+    // Runs until stop() is called. Returns an error only if epoll fails.
+    Status run();
+    void stop() { running_ = false; }
+
+private:
+    struct Entry {
+        int fd;
+        Callback cb;
+    };
+    explicit EventLoop(sys::UniqueFd ep) : ep_(std::move(ep)) {}
+    sys::UniqueFd ep_;
+    std::unordered_map<Token, Entry> entries_;
+    Token next_token_ = 1;
+    bool running_ = false;
+};
+
+}  // namespace memdomain::server

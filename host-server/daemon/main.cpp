@@ -1,0 +1,143 @@
+// memdomaind: wires the pieces together and runs the event loop. Nothing
+// else lives here: config parsing, domains, protocol and access control are
+// each in their own folder.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config_parser.h"
+#include "daemon/event_loop.h"
+#include "daemon/options.h"
+#include "domain/domain_registry.h"
+
+using namespace memdomain;
+using namespace memdomain::server;
+
+namespace {
+
+void setup_logging(const std::string& level) {
+    auto logger = spdlog::stderr_color_mt("memdomaind");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(level));
+    spdlog::flush_on(spdlog::level::trace);
+}
+
+// Each peer costs one socket plus `vectors` eventfds, and each of those is
+// held by every other peer's queue only until sent: raise the soft limit to
+// the hard one so big domains fit (the budget is documented in the README).
+void raise_fd_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
+Status prepare_socket_dir(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return make_error("cannot create socket directory " + dir + ": " + ec.message(), ec.value());
+    if (!std::filesystem::is_directory(dir)) return make_error(dir + " is not a directory", ENOTDIR);
+    return {};
+}
+
+Result<sys::UniqueFd> block_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return sys_error("sigprocmask");
+    ::signal(SIGPIPE, SIG_IGN);
+    int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) return sys_error("signalfd");
+    return sys::UniqueFd(fd);
+}
+
+int run(const DaemonOptions& o) {
+    auto cfg = config::parse_config_file(o.config_path);
+    if (!cfg) {
+        std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
+        return 1;
+    }
+    if (o.check_config) {
+        if (auto st = check_hugepage_pools(*cfg); !st) {
+            std::fprintf(stderr, "%s\n", st.error().message.c_str());
+            return 1;
+        }
+        std::printf("%s: ok, %zu domain(s)\n", o.config_path.c_str(), cfg->domains.size());
+        return 0;
+    }
+    setup_logging(o.log_level);
+    raise_fd_limit();
+    auto loop = EventLoop::create();
+    auto sig = block_signals();
+    if (!loop || !sig) {
+        spdlog::error("{}", !loop ? loop.error().message : sig.error().message);
+        return 1;
+    }
+    if (auto st = prepare_socket_dir(o.socket_dir); !st) {
+        spdlog::error("{}", st.error().message);
+        return 1;
+    }
+    RegistryOptions ro;
+    ro.socket_dir = o.socket_dir;
+    ro.socket_mode = o.socket_mode;
+    ro.limits.max_queued_messages = o.max_queued_messages;
+    auto reg = DomainRegistry::create(*cfg, ro, *loop);
+    if (!reg) {
+        spdlog::error("{}", reg.error().message);
+        return 1;
+    }
+    auto sig_token = loop->add(sig->get(), EPOLLIN, [&](std::uint32_t) {
+        signalfd_siginfo si{};
+        while (::read(sig->get(), &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGHUP) {
+                spdlog::warn("SIGHUP: reloading the config is not supported by this version; ignored");
+                continue;
+            }
+            spdlog::info("signal {}: shutting down", si.ssi_signo);
+            loop->stop();
+        }
+    });
+    if (!sig_token) {
+        spdlog::error("{}", sig_token.error().message);
+        return 1;
+    }
+    spdlog::info("memdomaind {} ready: {} domain(s) in {}", MEMDOMAIN_VERSION, (*reg)->domains().size(),
+                 o.socket_dir);
+    if (o.ready_fd >= 0) {
+        (void)!::write(o.ready_fd, "READY\n", 6);
+        ::close(o.ready_fd);
+    }
+    if (auto st = loop->run(); !st) {
+        spdlog::error("{}", st.error().message);
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto cl = parse_command_line(argc, argv);
+    if (!cl) {
+        std::fprintf(stderr, "memdomaind: %s\n", cl.error().message.c_str());
+        return 2;
+    }
+    if (!cl->run) {
+        std::fputs(cl->print.c_str(), stdout);
+        return 0;
+    }
+    return run(*cl->run);
+}

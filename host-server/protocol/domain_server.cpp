@@ -1,0 +1,257 @@
+#include "protocol/domain_server.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "memdomain/common/ivshmem_protocol.h"
+#include "memdomain/sys/eventfd.h"
+#include "memdomain/sys/process.h"
+
+namespace memdomain::server {
+namespace {
+const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite ? "R/W" : "R/O"; }
+}  // namespace
+
+DomainServer::DomainServer(Segment& segment, std::string socket_path, std::string namespace_path, EventLoop& loop,
+                           AccessDecision decide, ServerLimits limits)
+    : segment_(segment),
+      path_(std::move(socket_path)),
+      ns_path_(std::move(namespace_path)),
+      loop_(loop),
+      decide_(std::move(decide)),
+      limits_(limits),
+      ids_(segment.spec().max_peers) {}
+
+DomainServer::~DomainServer() {
+    for (auto& [id, p] : peers_) {
+        loop_.remove(p->token);
+        segment_.set_present(id, false);
+    }
+    if (listen_token_ != 0) loop_.remove(listen_token_);
+    if (listen_.valid()) ::unlink(path_.c_str());
+    if (!ns_path_.empty() && read_only_fd_) {
+        // Remove the entry only while it still points at us (a successor may
+        // already have replaced it).
+        auto target = sys::read_symlink(ns_path_);
+        if (target && *target == sys::own_fd_path(read_only_fd_->get())) ::unlink(ns_path_.c_str());
+    }
+}
+
+Status DomainServer::start(mode_t mode) {
+    MD_ASSIGN_OR_RETURN(listen_, sys::listen_unix(path_, limits_.listen_backlog));
+    if (::chmod(path_.c_str(), mode) != 0) return sys_error("chmod " + path_);
+    MD_ASSIGN_OR_RETURN(listen_token_, loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { on_listen_ready(); }));
+    if (!ns_path_.empty()) {
+        MD_ASSIGN_OR_RETURN(auto ro, memory_fd_for(SegmentAccess::ReadOnly));
+        MD_TRY(sys::replace_symlink(sys::own_fd_path(ro->get()), ns_path_));
+    }
+    return {};
+}
+
+std::vector<PeerInfo> DomainServer::peers() const {
+    std::vector<PeerInfo> out;
+    for (const auto& [id, p] : peers_) out.push_back({id, p->cred, p->access, p->out.size()});
+    return out;
+}
+
+void DomainServer::on_listen_ready() {
+    for (std::size_t i = 0; i < limits_.accepts_per_wakeup; ++i) {
+        auto s = sys::accept_unix(listen_.get());
+        if (!s) {
+            // EMFILE/ENFILE: out of fds. Say so; the backlog holds the rest.
+            spdlog::warn("{}: {}", path_, s.error().message);
+            return;
+        }
+        if (!s->valid()) return;
+        admit(std::move(s).value());
+        reap();
+    }
+}
+
+void DomainServer::admit(sys::UniqueFd sock) {
+    const std::string& name = segment_.spec().domain;
+    auto cred = sys::peer_credentials(sock.get());
+    if (!cred) {
+        spdlog::warn("domain {}: refusing a connection: {}", name, cred.error().message);
+        return;
+    }
+    auto groups = sys::peer_groups(sock.get());
+    if (!groups) {
+        spdlog::warn("domain {}: refusing pid {}: {}", name, cred->pid, groups.error().message);
+        return;
+    }
+    auto access = decide_(*cred, *groups);
+    if (!access) {
+        spdlog::warn("domain {}: refused pid {} uid {} gid {}: {}", name, cred->pid, cred->uid, cred->gid,
+                     access.error().message);
+        return;
+    }
+    if (*access == SegmentAccess::ReadOnly) {
+        // QEMU's ivshmem-doorbell always maps the memory read-write, so a
+        // read-only fd would only make it fail with a vaguer message.
+        auto exe = sys::process_executable(cred->pid);
+        if (exe && exe->substr(exe->rfind('/') + 1).rfind("qemu-system", 0) == 0) {
+            spdlog::warn("domain {}: refused pid {} ({}): it has a read-only grant, and ivshmem-doorbell maps "
+                         "read-write; attach it with -device ivshmem-plain and "
+                         "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
+                         name, cred->pid, *exe, ns_path_.empty() ? "<namespace entry>" : ns_path_);
+            return;
+        }
+    }
+    auto id = ids_.allocate();
+    if (!id) {
+        spdlog::warn("domain {}: refused pid {} uid {}: all {} peer ids are in use (max_peers)", name, cred->pid,
+                     cred->uid, ids_.limit());
+        return;
+    }
+    auto memfd = memory_fd_for(*access);
+    if (!memfd) {
+        ids_.release(*id);
+        spdlog::error("domain {}: cannot attach pid {}: {}", name, cred->pid, memfd.error().message);
+        return;
+    }
+    auto p = std::make_unique<Peer>();
+    p->id = *id;
+    p->cred = *cred;
+    p->access = *access;
+    p->sock = std::move(sock);
+    for (std::uint32_t v = 0; v < segment_.spec().vectors; ++v) {
+        auto e = sys::eventfd_create();
+        if (!e) {
+            ids_.release(*id);
+            spdlog::error("domain {}: cannot attach pid {}: {}", name, cred->pid, e.error().message);
+            return;
+        }
+        p->eventfds.push_back(std::make_shared<const sys::UniqueFd>(std::move(e).value()));
+    }
+    const std::uint32_t pid = *id;
+    auto token = loop_.add(p->sock.get(), EPOLLIN | EPOLLRDHUP,
+                           [this, pid](std::uint32_t ev) { on_peer_ready(pid, ev); });
+    if (!token) {
+        ids_.release(*id);
+        spdlog::error("domain {}: cannot watch pid {}: {}", name, cred->pid, token.error().message);
+        return;
+    }
+    p->token = *token;
+    Peer& np = *p;
+    peers_.emplace(pid, std::move(p));
+
+    spdlog::info("domain {}: peer {} joined (pid {}, uid {}, gid {}, {}), {} attached", name, pid, np.cred.pid,
+                 np.cred.uid, np.cred.gid, access_name(np.access), peers_.size());
+    // Present before anyone hears of it, so a peer that reads the header
+    // right after a join message sees the bit.
+    segment_.set_present(pid, true);
+    // The newcomer's burst: version, its id, the memory, everyone else's
+    // doorbells, then its own (the last `vectors` messages end the burst).
+    queue(np, ivshmem::kProtocolVersion);
+    queue(np, pid);
+    queue(np, ivshmem::kSharedMemoryId, *memfd);
+    for (auto& [oid, other] : peers_) {
+        if (oid == pid) continue;
+        for (auto& e : other->eventfds) queue(np, oid, e);
+    }
+    for (auto& e : np.eventfds) queue(np, pid, e);
+    // Everyone else learns of the newcomer.
+    for (auto& [oid, other] : peers_) {
+        if (oid == pid) continue;
+        for (auto& e : np.eventfds) queue(*other, pid, e);
+    }
+}
+
+Result<std::shared_ptr<const sys::UniqueFd>> DomainServer::memory_fd_for(SegmentAccess a) {
+    if (a == SegmentAccess::ReadWrite) return segment_.fd();
+    if (!read_only_fd_) {
+        MD_ASSIGN_OR_RETURN(sys::UniqueFd ro, segment_.open_read_only());
+        read_only_fd_ = std::make_shared<const sys::UniqueFd>(std::move(ro));
+    }
+    return read_only_fd_;
+}
+
+void DomainServer::on_peer_ready(std::uint32_t id, std::uint32_t events) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    Peer& p = *it->second;
+    if (events & EPOLLIN) {
+        char buf[64];
+        ssize_t n = ::recv(p.sock.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0)
+            doom(p, "sent " + std::to_string(n) + " bytes; clients must not send anything");
+        else if (n == 0)
+            doom(p, "hung up");
+        else if (errno != EAGAIN && errno != EINTR)
+            doom(p, std::string("socket error: ") + std::strerror(errno));
+    } else if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
+        doom(p, "hung up");
+    }
+    if ((events & EPOLLOUT) && !p.doomed) flush(p);
+    reap();
+}
+
+void DomainServer::queue(Peer& p, std::int64_t value, std::shared_ptr<const sys::UniqueFd> fd) {
+    if (p.doomed) return;
+    if (p.out.size() >= limits_.max_queued_messages) {
+        doom(p, "stopped reading (" + std::to_string(p.out.size()) + " messages queued)");
+        return;
+    }
+    p.out.push_back({value, std::move(fd)});
+    if (!p.watching_write) flush(p);
+}
+
+void DomainServer::flush(Peer& p) {
+    while (!p.out.empty()) {
+        OutMessage& m = p.out.front();
+        auto n = sys::send_message_part(p.sock.get(), m.value, m.fd ? m.fd->get() : -1, p.sent_of_front);
+        if (!n) {
+            doom(p, n.error().message);
+            return;
+        }
+        if (*n == 0) break;  // socket full: wait for EPOLLOUT
+        p.sent_of_front += *n;
+        if (p.sent_of_front == sizeof(std::int64_t)) {
+            p.out.pop_front();
+            p.sent_of_front = 0;
+        }
+    }
+    const bool want = !p.out.empty();
+    if (want != p.watching_write) {
+        if (auto st = loop_.modify(p.token, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u)); !st)
+            doom(p, st.error().message);
+        else
+            p.watching_write = want;
+    }
+}
+
+void DomainServer::doom(Peer& p, const std::string& why) {
+    if (p.doomed) return;
+    p.doomed = true;
+    spdlog::info("domain {}: peer {} (pid {}) leaves: {}", segment_.spec().domain, p.id, p.cred.pid, why);
+    doomed_.push_back(p.id);
+}
+
+void DomainServer::reap() {
+    // Removing one peer queues leave messages to the others, which may doom
+    // more (a full queue): keep going until nobody is left to remove.
+    while (!doomed_.empty()) {
+        std::uint32_t id = doomed_.back();
+        doomed_.pop_back();
+        remove(id);
+    }
+}
+
+void DomainServer::remove(std::uint32_t id) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    loop_.remove(it->second->token);
+    peers_.erase(it);  // closes the socket; eventfds close once no queue holds them
+    segment_.set_present(id, false);
+    ids_.release(id);
+    for (auto& [oid, other] : peers_) queue(*other, id);
+}
+
+}  // namespace memdomain::server

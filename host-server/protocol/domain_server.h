@@ -1,0 +1,114 @@
+// Serves one segment on one UNIX socket with QEMU's ivshmem server protocol
+// (memdomain/common/ivshmem_protocol.h has the message-by-message prose).
+//
+// Per connection: decide access from SO_PEERCRED (never from the client),
+// give it an id, eventfds for each vector, the memory fd (read-only fd for a
+// read-only grant), every peer's eventfds; tell every other peer about it.
+// A peer that sends anything, hangs up, or stops reading (its queue passes
+// max_queued_messages) is removed completely: socket and eventfds closed,
+// presence bit cleared, a leave message queued to every other peer.
+//
+// Non-blocking throughout: messages go through a per-peer queue flushed when
+// the socket is writable, so one stuck client never blocks another.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/event_loop.h"
+#include "domain/segment.h"
+#include "memdomain/common/result.h"
+#include "memdomain/sys/socket.h"
+#include "protocol/peer_ids.h"
+
+namespace memdomain::server {
+
+struct ServerLimits {
+    std::size_t max_queued_messages = 16384;  // per peer; past it the peer is dropped as stuck
+    int listen_backlog = 64;
+    std::size_t accepts_per_wakeup = 32;  // fairness against a connect flood
+};
+
+// The access a connecting client gets, or an Error saying why it is refused;
+// given the kernel's credentials and supplementary groups of the socket.
+using AccessDecision =
+    std::function<Result<SegmentAccess>(const sys::PeerCredentials&, const std::vector<gid_t>& groups)>;
+
+// A peer as the control plane and the tests see it.
+struct PeerInfo {
+    std::uint32_t id;
+    sys::PeerCredentials cred;
+    SegmentAccess access;
+    std::size_t queued;
+};
+
+class DomainServer {
+public:
+    // `namespace_path`: where the read-only namespace entry goes (empty: none).
+    DomainServer(Segment& segment, std::string socket_path, std::string namespace_path, EventLoop& loop,
+                 AccessDecision decide, ServerLimits limits = {});
+    ~DomainServer();
+    DomainServer(const DomainServer&) = delete;
+    DomainServer& operator=(const DomainServer&) = delete;
+
+    // Binds and listens on the socket (mode applied with chmod), registers
+    // with the loop. A stale socket file of a dead server is replaced. Then
+    // publishes the read-only namespace entry: a symlink to this process's
+    // O_RDONLY descriptor of the segment (/proc/<pid>/fd/<n>), which QEMU
+    // opens with memory-backend-file,readonly=on for ivshmem-plain. Following
+    // it takes root or the server's own user (the kernel's ptrace rule).
+    Status start(mode_t mode);
+    const std::string& socket_path() const { return path_; }
+    const std::string& namespace_path() const { return ns_path_; }
+    std::vector<PeerInfo> peers() const;
+
+private:
+    struct OutMessage {
+        std::int64_t value;
+        std::shared_ptr<const sys::UniqueFd> fd;  // kept open until sent
+    };
+    struct Peer {
+        std::uint32_t id = 0;
+        sys::PeerCredentials cred;
+        SegmentAccess access = SegmentAccess::ReadOnly;
+        sys::UniqueFd sock;
+        EventLoop::Token token = 0;
+        std::vector<std::shared_ptr<const sys::UniqueFd>> eventfds;
+        std::deque<OutMessage> out;
+        std::size_t sent_of_front = 0;
+        bool watching_write = false;
+        bool doomed = false;
+    };
+
+    void on_listen_ready();
+    void admit(sys::UniqueFd sock);
+    void on_peer_ready(std::uint32_t id, std::uint32_t events);
+    void queue(Peer& p, std::int64_t value, std::shared_ptr<const sys::UniqueFd> fd = nullptr);
+    void flush(Peer& p);
+    void doom(Peer& p, const std::string& why);
+    void reap();
+    void remove(std::uint32_t id);
+    Result<std::shared_ptr<const sys::UniqueFd>> memory_fd_for(SegmentAccess a);
+
+    Segment& segment_;
+    std::string path_;
+    std::string ns_path_;
+    EventLoop& loop_;
+    AccessDecision decide_;
+    ServerLimits limits_;
+    sys::UniqueFd listen_;
+    EventLoop::Token listen_token_ = 0;
+    PeerIds ids_;
+    std::map<std::uint32_t, std::unique_ptr<Peer>> peers_;
+    std::vector<std::uint32_t> doomed_;
+    std::shared_ptr<const sys::UniqueFd> read_only_fd_;  // made on first read-only grant
+};
+
+}  // namespace memdomain::server

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the whole suite (unit, integration, real QEMU,
+# two-VM TCG scenarios), the README demo, the suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a short fuzz run.
+#
+#   scripts/run-tests.sh [--no-asan] [--no-fuzz] [--fuzz-seconds N]
+# Needs the host prepared by scripts/setup-host.sh (run as root).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+asan=1; fuzz=1; fuzz_seconds=45
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-asan) asan=0; shift ;;
+    --no-fuzz) fuzz=0; shift ;;
+    --fuzz-seconds) fuzz_seconds="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "run-tests.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+failed=()
+step() {  # step NAME command...
+  local name=$1; shift
+  echo; echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then echo "=== $name: ok ($((SECONDS - t0)) s)"; else echo "=== $name: FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
+}
+
+export BUILD_DIR=$root/build
+step "build" "$root/scripts/build.sh"
+step "tests" ctest --test-dir "$root/build" --output-on-failure -j2 --timeout 600
+step "demo" "$root/scripts/demo.sh" --once --socket-dir "$(mktemp -d)/sockets"
+if [ "$asan" = 1 ]; then
+  step "build (asan+ubsan)" env BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug "$root/scripts/build.sh" -DMEMDOMAIN_SANITIZE=ON
+  # The VM scenarios run statically linked guest tools, which the sanitizers
+  # cannot build; they ran above in the normal build.
+  step "tests (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$root/build-asan" --output-on-failure -j2 -LE vm --timeout 600
+fi
+if [ "$fuzz" = 1 ] && [ -x "$root/tests/fuzz/run-fuzz.sh" ]; then
+  step "fuzz (${fuzz_seconds}s per target)" "$root/tests/fuzz/run-fuzz.sh" "$fuzz_seconds"
+fi
+
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "run-tests.sh: every step passed"
+  exit 0
+fi
+echo "run-tests.sh: FAILED: ${failed[*]}"
+exit 1

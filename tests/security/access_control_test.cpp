@@ -1,0 +1,181 @@
+// Access control with real users: who may attach is decided from the
+// kernel's credentials; read-only is enforced by the kernel (O_RDONLY fd);
+// seals stop every ftruncate; hostile connection floods leave no trace.
+// Users and a group are created with useradd/groupadd (root only).
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "memdomain/common/ivshmem_protocol.h"
+#include "memdomain/common/segment_header.h"
+#include "memdomain/sys/socket.h"
+#include "server_fixture.h"
+
+using namespace memdomain;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kUserRw = "md-test-rw";
+constexpr const char* kUserRo = "md-test-ro";
+constexpr const char* kUserNone = "md-test-none";
+constexpr const char* kGroupReaders = "md-test-readers";
+
+std::string config() {
+    return std::string("memdomain Guarded {\n"
+                       "    size {\n"
+                       "        huge 4K = 1MB R/W\n"
+                       "    }\n"
+                       "    access {\n"
+                       "        user root = R/W\n"
+                       "        user ") + kUserRw + " = R/W\n" +
+           "        group " + kGroupReaders + " = R/O\n" +
+           "    }\n"
+           "}\n";
+}
+
+bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+// The server's memory as root sees it, to write patterns into.
+struct RootView {
+    sys::UniqueFd sock, memfd;
+    void* base = nullptr;
+    std::size_t size = 0;
+    char* data = nullptr;
+    explicit RootView(const std::string& path) {
+        auto s = sys::connect_unix(path);
+        EXPECT_TRUE(s);
+        sock = std::move(s).value();
+        (void)sys::receive_message(sock.get(), 2000ms);
+        (void)sys::receive_message(sock.get(), 2000ms);
+        auto m = sys::receive_message(sock.get(), 2000ms);
+        EXPECT_TRUE(m && m->fd.valid());
+        memfd = std::move(m->fd);
+        struct stat st {};
+        ::fstat(memfd.get(), &st);
+        size = static_cast<std::size_t>(st.st_size);
+        base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
+        EXPECT_NE(base, MAP_FAILED);
+        auto h = validate_segment_header(base, size);
+        EXPECT_TRUE(h);
+        data = static_cast<char*>(base) + h->data_offset;
+    }
+    ~RootView() {
+        if (base != MAP_FAILED && base) ::munmap(base, size);
+    }
+};
+
+class AccessControl : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (::geteuid() != 0) return;
+        sh(std::string("groupadd -f ") + kGroupReaders);
+        for (const char* u : {kUserRw, kUserRo, kUserNone})
+            if (!sh(std::string("id ") + u)) sh(std::string("useradd --no-create-home --shell /usr/sbin/nologin ") + u);
+        sh(std::string("usermod -a -G ") + kGroupReaders + " " + kUserRo);
+    }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and switch to them";
+        for (const char* u : {kUserRw, kUserRo, kUserNone})
+            if (!sh(std::string("id ") + u)) GTEST_SKIP() << "could not create user " << u << " (useradd)";
+        server_ = std::make_unique<test::Server>(config(), std::vector<std::string>{"--socket-mode", "0666"});
+        ASSERT_TRUE(server_->ok()) << server_->start_error();
+        ::chmod(server_->socket_dir().c_str(), 0755);
+    }
+    // Runs the probe as `user` and returns its output once it exits.
+    std::string probe(const std::string& user, const std::string& wait_for = "",
+                      std::function<void(test::Process&)> while_running = nullptr) {
+        std::vector<std::string> argv = {ATTACH_PROBE_PATH, server_->socket("Guarded"), "Guarded"};
+        if (!wait_for.empty()) argv.insert(argv.end(), {"--wait-for", wait_for});
+        test::Process::Options o;
+        o.log_path = server_->socket_dir() + "/probe-" + user + ".log";
+        o.user = user;
+        test::Process p(argv, o);
+        if (while_running) while_running(p);
+        EXPECT_TRUE(p.wait(20s)) << "probe as " << user << " did not finish";
+        return p.log();
+    }
+    std::unique_ptr<test::Server> server_;
+};
+
+bool has(const std::string& out, const std::string& line) { return out.find(line + "\n") != std::string::npos; }
+
+}  // namespace
+
+TEST_F(AccessControl, UserWithoutGrantIsRefusedAndLogged) {
+    std::string out = probe(kUserNone);
+    EXPECT_NE(out.find("burst: refused"), std::string::npos) << out;
+    EXPECT_EQ(out.find("fd_flags"), std::string::npos) << "no memory fd may reach a refused client\n" << out;
+    EXPECT_NE(server_->log().find("no access entry grants uid"), std::string::npos) << server_->log();
+}
+
+TEST_F(AccessControl, ReadOnlyUserGetsReadOnlyFdThatCannotBeUpgraded) {
+    std::string out = probe(kUserRo);
+    EXPECT_TRUE(has(out, "fd_flags: O_RDONLY")) << out;
+    EXPECT_TRUE(has(out, "mmap_rw: EACCES")) << out;
+    EXPECT_TRUE(has(out, "mmap_ro: ok")) << out;
+    EXPECT_TRUE(has(out, "mprotect_rw: EACCES")) << out;
+    EXPECT_FALSE(has(out, "write: ok")) << out;
+    EXPECT_TRUE(has(out, "library: R/O")) << "the client library reports the access it got\n" << out;
+}
+
+TEST_F(AccessControl, ReadOnlyUserSeesLiveData) {
+    RootView root(server_->socket("Guarded"));
+    std::strcpy(root.data, "first-pattern");
+    std::string out = probe(kUserRo, "second-pattern", [&](test::Process& p) {
+        for (int i = 0; i < 500 && p.log().find("read: ") == std::string::npos; ++i) std::this_thread::sleep_for(10ms);
+        std::strcpy(root.data, "second-pattern");
+    });
+    EXPECT_TRUE(has(out, "read: first-pattern")) << out;
+    EXPECT_TRUE(has(out, "live: second-pattern")) << out;
+}
+
+TEST_F(AccessControl, ReadWriteUserCanWriteAndOthersSeeIt) {
+    RootView root(server_->socket("Guarded"));
+    std::string out = probe(kUserRw);
+    EXPECT_TRUE(has(out, "fd_flags: O_RDWR")) << out;
+    EXPECT_TRUE(has(out, "mmap_rw: ok")) << out;
+    EXPECT_TRUE(has(out, "write: ok")) << out;
+    EXPECT_TRUE(has(out, "library: R/W")) << out;
+    const std::string expect = "written-by-uid-";
+    EXPECT_EQ(std::strncmp(root.data + 256, expect.c_str(), expect.size()), 0) << (root.data + 256);
+}
+
+TEST_F(AccessControl, FtruncateFailsForEveryoneAndOthersKeepWorking) {
+    RootView root(server_->socket("Guarded"));
+    std::strcpy(root.data, "still-here");
+    for (const char* u : {kUserRw, kUserRo}) {
+        std::string out = probe(u);
+        EXPECT_FALSE(has(out, "ftruncate_shrink: ok")) << u << "\n" << out;
+        EXPECT_FALSE(has(out, "ftruncate_grow: ok")) << u << "\n" << out;
+    }
+    EXPECT_NE(::ftruncate(root.memfd.get(), 4096), 0) << "not even root may shrink a sealed segment";
+    EXPECT_STREQ(root.data, "still-here") << "root's mapping survived every attempt (no SIGBUS)";
+}
+
+TEST_F(AccessControl, RefusedFloodLeavesNoFdsAndGrantedPeersStillAttach) {
+    const int before = test::count_fds(server_->pid());
+    for (int round = 0; round < 10; ++round) std::string out = probe(kUserNone);
+    // The probes above each connected once; now hammer as an unprivileged user.
+    std::vector<std::unique_ptr<test::Process>> floods;
+    for (int i = 0; i < 4; ++i) {
+        test::Process::Options o;
+        o.user = kUserNone;
+        floods.push_back(std::make_unique<test::Process>(
+            std::vector<std::string>{"/bin/sh", "-c",
+                                     "i=0; while [ $i -lt 100 ]; do " ATTACH_PROBE_PATH " " +
+                                         server_->socket("Guarded") + " Guarded >/dev/null 2>&1; i=$((i+1)); done"},
+            o));
+    }
+    for (auto& f : floods) EXPECT_TRUE(f->wait(120s));
+    std::string ok = probe(kUserRw);
+    EXPECT_TRUE(has(ok, "write: ok")) << ok;
+    for (int i = 0; i < 500 && test::count_fds(server_->pid()) != before; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(test::count_fds(server_->pid()), before);
+}

@@ -1,0 +1,67 @@
+// A real memdomaind for tests: a private socket directory, a config written
+// from text, the daemon started by PID and waited for through --ready-fd
+// (the server writes "READY\n" once every socket listens), and stopped by
+// PID when the fixture dies, pass or fail.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "process.h"
+
+namespace memdomain::test {
+
+// A fresh directory under $TMPDIR (or /tmp), removed recursively at the end.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+std::string memdomaind_path();  // the binary built with the tests
+
+class Server {
+public:
+    // Writes `config_text` to DIR/memdomain.conf and starts the daemon with
+    // --socket-dir DIR. `extra_args` go after the standard ones.
+    explicit Server(const std::string& config_text, std::vector<std::string> extra_args = {});
+    ~Server();
+
+    // Empty when the daemon reported READY; else what went wrong, with its log.
+    const std::string& start_error() const { return start_error_; }
+    bool ok() const { return start_error_.empty(); }
+    const std::string& socket_dir() const { return dir_.path(); }
+    const std::string& config_path() const { return config_; }
+    std::string socket(const std::string& domain) const;
+    Process& process() { return proc_; }
+    pid_t pid() const { return proc_.pid(); }
+    std::string log() const { return proc_.log(); }
+    // SIGKILL and restart on the same directory and config.
+    bool restart(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+private:
+    bool start(std::chrono::milliseconds timeout);
+    TempDir dir_;
+    std::string config_;
+    std::vector<std::string> extra_;
+    Process proc_;
+    std::string start_error_;
+};
+
+// Runs memdomaind to completion (e.g. a config that must be refused) and
+// returns {exit status from waitpid, combined output}.
+struct RunResult {
+    int status = -1;
+    std::string output;
+};
+RunResult run_memdomaind(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
+
+}  // namespace memdomain::test

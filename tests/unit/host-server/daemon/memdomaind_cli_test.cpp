@@ -1,0 +1,95 @@
+// memdomaind's command line and start-up: help, version, refusals that
+// create nothing, and a clean shutdown that removes its sockets.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "server_fixture.h"
+
+using namespace memdomain::test;
+using namespace std::chrono_literals;
+
+TEST(MemdomaindCli, HelpListsOptionsAndExitsZero) {
+    auto r = run_memdomaind({"--help"}, 5s);
+    EXPECT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+    EXPECT_NE(r.output.find("--socket-dir"), std::string::npos);
+    EXPECT_NE(r.output.find("--config"), std::string::npos);
+}
+
+TEST(MemdomaindCli, VersionPrintsTheVersion) {
+    auto r = run_memdomaind({"--version"}, 5s);
+    EXPECT_EQ(WEXITSTATUS(r.status), 0);
+    EXPECT_EQ(r.output.rfind("memdomaind ", 0), 0u);
+}
+
+TEST(MemdomaindCli, UnknownOptionIsAnError) {
+    auto r = run_memdomaind({"--no-such-option"}, 5s);
+    EXPECT_EQ(WEXITSTATUS(r.status), 2);
+    EXPECT_NE(r.output.find("no-such-option"), std::string::npos) << r.output;
+}
+
+TEST(MemdomaindCli, BadLogLevelIsAnError) {
+    auto r = run_memdomaind({"--log-level", "loud"}, 5s);
+    EXPECT_EQ(WEXITSTATUS(r.status), 2);
+    EXPECT_NE(r.output.find("loud"), std::string::npos) << r.output;
+}
+
+TEST(MemdomaindCli, BrokenConfigNamesFileLineColumnAndCreatesNothing) {
+    TempDir d;
+    const std::string conf = d.file("bad.conf");
+    std::ofstream(conf) << "memdomain A {\n  size {\n    huge 4K = 1MB R/W\n  }\n}\nmemdomain B {\n  colour = red\n}\n";
+    const std::string sockets = d.file("sockets");
+    auto r = run_memdomaind({"--config", conf, "--socket-dir", sockets}, 5s);
+    EXPECT_NE(WEXITSTATUS(r.status), 0);
+    EXPECT_EQ(r.output.rfind(conf + ":7:3:", 0), 0u) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(sockets + "/A.sock")) << "no domain is created from a broken config";
+}
+
+TEST(MemdomaindCli, MissingConfigFileIsAnErrorNamingIt) {
+    auto r = run_memdomaind({"--config", "/nonexistent/memdomain.conf", "--socket-dir", "/tmp"}, 5s);
+    EXPECT_NE(WEXITSTATUS(r.status), 0);
+    EXPECT_NE(r.output.find("/nonexistent/memdomain.conf"), std::string::npos) << r.output;
+}
+
+TEST(MemdomaindCli, UnsatisfiableHugepageDomainRefusesToStartAndSaysWhy) {
+    TempDir d;
+    const std::string conf = d.file("huge.conf");
+    std::ofstream(conf) << "memdomain Big {\n  size {\n    huge 2M = 1T R/W\n  }\n}\n";
+    auto r = run_memdomaind({"--config", conf, "--socket-dir", d.file("s")}, 5s);
+    EXPECT_NE(WEXITSTATUS(r.status), 0);
+    EXPECT_NE(r.output.find("domain Big needs 524288 pages of 2M"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(d.file("s/Big.sock")));
+}
+
+TEST(MemdomaindCli, CheckConfigValidatesWithoutServing) {
+    TempDir d;
+    const std::string conf = d.file("ok.conf");
+    std::ofstream(conf) << "memdomain A {\n  size {\n    huge 4K = 1MB R/W\n  }\n}\n";
+    auto r = run_memdomaind({"--config", conf, "--socket-dir", d.file("s"), "--check-config"}, 5s);
+    EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(d.file("s/A.sock")));
+}
+
+TEST(MemdomaindCli, SigtermShutsDownCleanlyAndRemovesSockets) {
+    Server s("memdomain A {\n  size {\n    huge 4K = 1MB R/W\n  }\n}\n");
+    ASSERT_TRUE(s.ok()) << s.start_error();
+    ASSERT_TRUE(std::filesystem::exists(s.socket("A")));
+    s.process().signal(SIGTERM);
+    auto st = s.process().wait(5s);
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0);
+    EXPECT_FALSE(std::filesystem::exists(s.socket("A")));
+}
+
+TEST(MemdomaindCli, SecondServerOnTheSameDirectoryIsRefused) {
+    Server s("memdomain A {\n  size {\n    huge 4K = 1MB R/W\n  }\n}\n");
+    ASSERT_TRUE(s.ok()) << s.start_error();
+    auto r = run_memdomaind({"--config", s.config_path(), "--socket-dir", s.socket_dir()}, 5s);
+    EXPECT_NE(WEXITSTATUS(r.status), 0);
+    EXPECT_NE(r.output.find("a live server is listening there"), std::string::npos) << r.output;
+    EXPECT_TRUE(std::filesystem::exists(s.socket("A"))) << "the running server's socket is untouched";
+}
