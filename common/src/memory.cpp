@@ -44,6 +44,11 @@ Status seal_size(int fd) {
     return {};
 }
 
+Status chmod_fd(int fd, unsigned mode) {
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return sys_error("fchmod");
+    return {};
+}
+
 Result<int> get_seals(int fd) {
     int s = ::fcntl(fd, F_GET_SEALS);
     if (s < 0) return sys_error("fcntl F_GET_SEALS");

@@ -67,6 +67,7 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
         entry->config = d;
         MD_ASSIGN_OR_RETURN(entry->acl, AccessList::from_config(d.access));
         const auto count = static_cast<std::uint32_t>(d.segments.size());
+        const std::uint64_t generation = new_generation();
         for (std::uint32_t i = 0; i < count; ++i) {
             const auto& sc = d.segments[i];
             SegmentSpec spec;
@@ -79,6 +80,7 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
             spec.vectors = d.vectors;
             spec.max_peers = d.max_peers;
             spec.prefault = d.policy == config::DomainPolicy::Static;
+            spec.generation = generation;
             MD_ASSIGN_OR_RETURN(Segment seg, Segment::create(spec));
             SegmentEntry se;
             se.segment = std::make_unique<Segment>(std::move(seg));

@@ -8,13 +8,6 @@
 namespace memdomain::server {
 namespace {
 
-std::uint64_t random_generation() {
-    std::uint64_t g = 0;
-    while (g == 0)
-        if (::getrandom(&g, sizeof g, 0) != sizeof g) g = static_cast<std::uint64_t>(::time(nullptr));
-    return g;
-}
-
 Error in_domain(const SegmentSpec& s, const Error& e) {
     std::string where = "domain " + s.domain;
     if (s.count > 1) where += " segment " + std::to_string(s.index);
@@ -23,14 +16,24 @@ Error in_domain(const SegmentSpec& s, const Error& e) {
 
 }  // namespace
 
+std::uint64_t new_generation() {
+    std::uint64_t g = 0;
+    while (g == 0)
+        if (::getrandom(&g, sizeof g, 0) != sizeof g) g = static_cast<std::uint64_t>(::time(nullptr));
+    return g;
+}
+
 Result<Segment> Segment::create(const SegmentSpec& spec) {
     Segment seg;
     seg.spec_ = spec;
-    seg.generation_ = random_generation();
+    seg.generation_ = spec.generation != 0 ? spec.generation : new_generation();
     auto fail = [&](const Error& e) { return in_domain(spec, e); };
 
     auto fd = sys::memfd_create("memdomain:" + spec.domain + "#" + std::to_string(spec.index), spec.page_size);
     if (!fd) return fail(fd.error());
+    // Mode 0600 before anything else: otherwise a client holding our
+    // O_RDONLY descriptor could reopen /proc/<its pid>/fd/N read-write.
+    if (auto st = sys::chmod_fd(fd->get(), 0600); !st) return fail(st.error());
     if (auto st = sys::ftruncate(fd->get(), spec.size); !st) return fail(st.error());
     if (auto st = sys::seal_size(fd->get()); !st) return fail(st.error());
 

@@ -25,7 +25,13 @@ struct SegmentSpec {
     std::uint32_t vectors = 1;
     std::uint32_t max_peers = 64;
     bool prefault = true;  // policy = static: fault every page in at creation
+    // Shared by every segment of one domain instance, so a guest can tell
+    // which devices belong together; 0 draws a fresh random one.
+    std::uint64_t generation = 0;
 };
+
+// A random, non-zero generation for a new domain instance.
+std::uint64_t new_generation();
 
 class Segment {
 public:

@@ -74,6 +74,12 @@ void DomainServer::on_listen_ready() {
     }
 }
 
+void DomainServer::refuse(sys::UniqueFd sock) {
+    // Best effort on a fresh socket: 16 bytes always fit its buffer.
+    if (sys::send_message_part(sock.get(), ivshmem::kProtocolVersion, -1, 0))
+        (void)sys::send_message_part(sock.get(), ivshmem::kRefusedId, -1, 0);
+}
+
 void DomainServer::admit(sys::UniqueFd sock) {
     const std::string& name = segment_.spec().domain;
     auto cred = sys::peer_credentials(sock.get());
@@ -90,6 +96,7 @@ void DomainServer::admit(sys::UniqueFd sock) {
     if (!access) {
         spdlog::warn("domain {}: refused pid {} uid {} gid {}: {}", name, cred->pid, cred->uid, cred->gid,
                      access.error().message);
+        refuse(std::move(sock));
         return;
     }
     if (*access == SegmentAccess::ReadOnly) {
@@ -101,6 +108,7 @@ void DomainServer::admit(sys::UniqueFd sock) {
                          "read-write; attach it with -device ivshmem-plain and "
                          "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
                          name, cred->pid, *exe, ns_path_.empty() ? "<namespace entry>" : ns_path_);
+            refuse(std::move(sock));
             return;
         }
     }
@@ -108,6 +116,7 @@ void DomainServer::admit(sys::UniqueFd sock) {
     if (!id) {
         spdlog::warn("domain {}: refused pid {} uid {}: all {} peer ids are in use (max_peers)", name, cred->pid,
                      cred->uid, ids_.limit());
+        refuse(std::move(sock));
         return;
     }
     auto memfd = memory_fd_for(*access);

@@ -89,6 +89,8 @@ private:
 
     void on_listen_ready();
     void admit(sys::UniqueFd sock);
+    // Tells a refused client so (version, then kRefusedId) and closes it.
+    static void refuse(sys::UniqueFd sock);
     void on_peer_ready(std::uint32_t id, std::uint32_t events);
     void queue(Peer& p, std::int64_t value, std::shared_ptr<const sys::UniqueFd> fd = nullptr);
     void flush(Peer& p);

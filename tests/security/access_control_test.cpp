@@ -110,7 +110,8 @@ bool has(const std::string& out, const std::string& line) { return out.find(line
 
 TEST_F(AccessControl, UserWithoutGrantIsRefusedAndLogged) {
     std::string out = probe(kUserNone);
-    EXPECT_NE(out.find("burst: refused"), std::string::npos) << out;
+    EXPECT_TRUE(has(out, "burst: refused (id -1)")) << out;
+    EXPECT_TRUE(has(out, "after_refusal: closed")) << out;
     EXPECT_EQ(out.find("fd_flags"), std::string::npos) << "no memory fd may reach a refused client\n" << out;
     EXPECT_NE(server_->log().find("no access entry grants uid"), std::string::npos) << server_->log();
 }
@@ -123,6 +124,19 @@ TEST_F(AccessControl, ReadOnlyUserGetsReadOnlyFdThatCannotBeUpgraded) {
     EXPECT_TRUE(has(out, "mprotect_rw: EACCES")) << out;
     EXPECT_FALSE(has(out, "write: ok")) << out;
     EXPECT_TRUE(has(out, "library: R/O")) << "the client library reports the access it got\n" << out;
+}
+
+TEST_F(AccessControl, ReadOnlyUserCannotReopenItsFdReadWrite) {
+    // The memfd's own mode must not let /proc/self/fd/N be reopened O_RDWR.
+    std::string out = probe(kUserRo);
+    EXPECT_TRUE(has(out, "reopen_rw: EACCES")) << out;
+}
+
+TEST_F(AccessControl, RefusedUserGetsAClearLibraryError) {
+    std::string out = probe(kUserNone);
+    EXPECT_NE(out.find("library: error EACCES: memdomaind refused to attach this process to domain 'Guarded'"),
+              std::string::npos)
+        << out;
 }
 
 TEST_F(AccessControl, ReadOnlyUserSeesLiveData) {

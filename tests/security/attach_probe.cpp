@@ -34,6 +34,18 @@ static const char* errname(int e) {
     }
 }
 
+// What the client library reports for this user.
+static void report_library(const std::string& socket, const char* domain) {
+    OpenOptions o;
+    o.transport = TransportKind::Socket;
+    o.socket_dir = socket.substr(0, socket.rfind('/'));
+    auto d = Domain::open(domain, o);
+    if (d)
+        std::printf("library: %s\n", std::string(to_string(d->access())).c_str());
+    else
+        std::printf("library: error %s: %s\n", errname(d.error().sys), d.error().message.c_str());
+}
+
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr, "usage: attach_probe SOCKET DOMAIN [--wait-for TEXT]\n");
@@ -52,6 +64,13 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto id = sys::receive_message(sock->get(), 3000ms);
+    if (id && id->value == ivshmem::kRefusedId) {
+        std::printf("burst: refused (id -1)\n");
+        auto more = sys::receive_message(sock->get(), 3000ms);
+        std::printf("after_refusal: %s\n", more ? "more data" : "closed");
+        report_library(argv[1], argv[2]);
+        return 1;
+    }
     auto shm = sys::receive_message(sock->get(), 3000ms);
     if (!id || !shm || shm->value != ivshmem::kSharedMemoryId || !shm->fd.valid()) {
         std::printf("burst: broken\n");
@@ -70,6 +89,12 @@ int main(int argc, char** argv) {
     std::printf("mmap_ro: %s\n", ro == MAP_FAILED ? errname(errno) : "ok");
     if (ro == MAP_FAILED) return 1;
     std::printf("mprotect_rw: %s\n", ::mprotect(ro, 4096, PROT_READ | PROT_WRITE) != 0 ? errname(errno) : "ok");
+    {
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        int again = ::open(self.c_str(), O_RDWR);
+        std::printf("reopen_rw: %s\n", again < 0 ? errname(errno) : "ok");
+        if (again >= 0) ::close(again);
+    }
     std::printf("ftruncate_shrink: %s\n", ::ftruncate(fd, 4096) != 0 ? errname(errno) : "ok");
     std::printf("ftruncate_grow: %s\n", ::ftruncate(fd, static_cast<off_t>(size) * 2) != 0 ? errname(errno) : "ok");
 
@@ -91,15 +116,6 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(5ms);
         std::printf("live: %.32s\n", data);
     }
-    // What the client library reports for this user.
-    OpenOptions o;
-    o.transport = TransportKind::Socket;
-    std::string path = argv[1];
-    o.socket_dir = path.substr(0, path.rfind('/'));
-    auto d = Domain::open(argv[2], o);
-    if (d)
-        std::printf("library: %s\n", std::string(to_string(d->access())).c_str());
-    else
-        std::printf("library: error %s\n", d.error().message.c_str());
+    report_library(argv[1], argv[2]);
     return 0;
 }

@@ -21,6 +21,11 @@
 //     N with N's eventfd for that vector.
 //   - A peer L left: every other client receives L with no fd; the client
 //     closes every eventfd it holds for L.
+// Refusal (not granted, domain full, read-only grant to a QEMU doorbell):
+//   the server sends kProtocolVersion, then kRefusedId (-1) as the peer id,
+//   and closes. QEMU then stops with "server sent invalid ID message" instead
+//   of waiting forever; libmemdomain reports EACCES. The reason is logged by
+//   the server only: a refused client learns nothing about the domain.
 // A client knows its initial burst is complete when it has received its own
 // id `vectors` times (vectors is in the segment header).
 //
@@ -39,6 +44,7 @@ namespace memdomain::ivshmem {
 
 inline constexpr std::int64_t kProtocolVersion = 0;
 inline constexpr std::int64_t kSharedMemoryId = -1;
+inline constexpr std::int64_t kRefusedId = -1;  // as the peer id message
 
 // ivshmem BAR0 registers (32-bit each).
 inline constexpr std::uint32_t kRegIntrMask = 0;

@@ -18,6 +18,9 @@ Result<UniqueFd> memfd_create(const std::string& name, std::uint64_t page_size);
 Status ftruncate(int fd, std::uint64_t size);
 // Seals against shrink, grow and further sealing (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL).
 Status seal_size(int fd);
+// fchmod: a memfd is created mode 0777, and reopening /proc/PID/fd/N checks
+// that mode, not the mode the descriptor was opened with.
+Status chmod_fd(int fd, unsigned mode);
 Result<int> get_seals(int fd);
 // Reopens an fd through /proc/self/fd/N with the given open flags (O_RDONLY
 // gives a descriptor that can never be mapped writable).

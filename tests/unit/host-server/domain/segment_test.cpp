@@ -104,3 +104,12 @@ TEST(Segment, PoolCheckNamesDomainPagesNeededAndFree) {
     EXPECT_EQ(m.rfind("x.conf:7:9: domain Huge needs 524288 pages of 2M", 0), 0u) << m;
     EXPECT_NE(m.find("free of"), std::string::npos) << m;
 }
+
+TEST(Segment, GivenGenerationIsKeptSoSegmentsOfOneDomainAgree) {
+    SegmentSpec s = small_spec();
+    s.generation = 0x1234'5678'9abc'def0;
+    auto seg = Segment::create(s);
+    ASSERT_TRUE(seg);
+    EXPECT_EQ(seg->generation(), 0x1234'5678'9abc'def0u);
+    EXPECT_EQ(seg->header()->generation, 0x1234'5678'9abc'def0u);
+}

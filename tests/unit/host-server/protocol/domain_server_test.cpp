@@ -159,8 +159,16 @@ TEST(DomainServer, PeerPastMaxPeersIsRefusedAndOthersUnaffected) {
     for (int i = 0; i < 4; ++i) peers.push_back(RawPeer::connect(server.socket("Proto")));
     auto s = sys::connect_unix(server.socket("Proto"));
     ASSERT_TRUE(s);
+    // A fifth peer is told it is refused (version, then id -1) and nothing more.
+    auto version = sys::receive_message(s->get(), 2000ms);
+    ASSERT_TRUE(version);
+    EXPECT_EQ(version->value, ivshmem::kProtocolVersion);
+    auto id = sys::receive_message(s->get(), 2000ms);
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->value, ivshmem::kRefusedId);
+    EXPECT_FALSE(id->fd.valid());
     auto m = sys::receive_message(s->get(), 2000ms);
-    ASSERT_FALSE(m) << "a fifth peer must get nothing but a hang-up";
+    ASSERT_FALSE(m) << "no memory after a refusal";
     EXPECT_EQ(m.error().sys, ECONNRESET);
     EXPECT_NE(server.log().find("all 4 peer ids are in use"), std::string::npos) << server.log();
     ASSERT_TRUE(sys::eventfd_ring(peers[3].others[0].second.get()));

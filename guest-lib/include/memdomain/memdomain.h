@@ -1,0 +1,133 @@
+/* libmemdomain's C API: the C++ API of memdomain/domain.h for C (C99 and
+ * later) and DPDK-style programs. Link with -lmemdomain.
+ *
+ *   struct md_domain *d;
+ *   if (md_open("MainMem", NULL, &d) != 0) {
+ *       fprintf(stderr, "%s\n", md_last_error());
+ *       return 1;
+ *   }
+ *   memcpy(md_data(d), "hello", 5);
+ *   md_notify(d, peer, 0);            // ring peer's vector 0
+ *   md_wait(d, 0, 100);               // wait up to 100 ms on our vector 0
+ *   md_close(d);
+ *
+ * Conventions:
+ * - Functions that can fail return 0 (or a non-negative count) on success and
+ *   a negative errno on failure; md_last_error() then returns a message
+ *   saying what failed, in the calling thread.
+ * - Every function taking a `struct md_domain *` requires a handle from
+ *   md_open() that has not been closed (NULL is -EINVAL where the function
+ *   returns int, else a harmless zero/NULL result).
+ * - A handle is not thread-safe: use one per thread, or lock around it.
+ */
+#ifndef MEMDOMAIN_MEMDOMAIN_H
+#define MEMDOMAIN_MEMDOMAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An attached domain. Opaque. */
+struct md_domain;
+
+/* Which way to reach the domain. */
+enum md_transport {
+    MD_TRANSPORT_AUTO = 0,   /* the socket directory first, then PCI devices */
+    MD_TRANSPORT_SOCKET = 1, /* "<socket_dir>/<name>.sock" (on a host) */
+    MD_TRANSPORT_PCI = 2     /* ivshmem PCI devices under sysfs_root (in a VM) */
+};
+
+enum md_access { MD_ACCESS_RO = 0, MD_ACCESS_RW = 1 };
+
+/* How md_wait() learns of a doorbell. */
+enum md_interrupt_mode {
+    MD_INTERRUPT_EVENTFD = 0,   /* socket transport: server-distributed eventfds */
+    MD_INTERRUPT_VFIO_MSIX = 1, /* pci transport bound to vfio-pci */
+    MD_INTERRUPT_POLLING = 2    /* pci transport without vfio: mailbox polling */
+};
+
+struct md_open_options {
+    int transport;          /* enum md_transport */
+    const char *socket_dir; /* NULL or "": $MEMDOMAIN_SOCKET_DIR, else /run/memdomain */
+    const char *sysfs_root; /* NULL or "": $MEMDOMAIN_SYSFS_ROOT, else /sys */
+    int timeout_ms;         /* how long to wait for the server's initial messages;
+                               0 (a zeroed struct): the default, 5000 */
+};
+
+/* Fills *opts with the defaults: MD_TRANSPORT_AUTO, NULL dirs, 5000 ms.
+ * NULL is ignored. */
+void md_open_options_init(struct md_open_options *opts);
+
+/* Attaches to domain `name` and stores the handle in *out (NULL on failure).
+ * `opts` may be NULL (the defaults). Returns 0, or:
+ *   -EINVAL     name is not a valid domain name, out is NULL, opts has an
+ *               unknown transport or a negative timeout, or the segment
+ *               header is invalid or belongs to another domain
+ *   -ENOENT     no transport offers a domain of that name
+ *   -EPROTO     the server broke the ivshmem protocol
+ *   -ETIMEDOUT  the server did not send its initial messages in time
+ *   -ECONNREFUSED, -ECONNRESET, -EACCES, -ENOMEM, ...: the system error of
+ *               the step that failed (connect, mmap, ...)
+ */
+int md_open(const char *name, const struct md_open_options *opts, struct md_domain **out);
+
+/* The message of the last failure in this thread ("" if none). Valid until
+ * the next failing call in the same thread. Never NULL. */
+const char *md_last_error(void);
+
+/* Detaches and frees the handle; the data area is unmapped. NULL is ignored. */
+void md_close(struct md_domain *d);
+
+/* The domain's name (NUL-terminated, owned by the handle). */
+const char *md_name(const struct md_domain *d);
+/* The data area of segment 0 and its size in bytes. */
+void *md_data(const struct md_domain *d);
+size_t md_data_size(const struct md_domain *d);
+/* The segment's page size: 4096, 2 MiB or 1 GiB. */
+uint64_t md_page_size(const struct md_domain *d);
+/* MD_ACCESS_RO or MD_ACCESS_RW: whether md_data() may be written. */
+int md_access(const struct md_domain *d);
+/* Our own peer id, and the number of doorbell vectors per peer. */
+uint32_t md_self(const struct md_domain *d);
+uint32_t md_vectors(const struct md_domain *d);
+/* Random per domain instance: changes when the domain is re-created. */
+uint64_t md_generation(const struct md_domain *d);
+/* enum md_interrupt_mode. */
+int md_interrupt_mode(const struct md_domain *d);
+
+/* Applies pending joins/leaves, then stores up to `cap` other attached peer
+ * ids, ascending, in ids[] (ids may be NULL when cap is 0). Returns the total
+ * number of other peers (which may exceed cap), or -EINVAL (d NULL, or ids
+ * NULL with cap > 0). */
+int md_peers(struct md_domain *d, uint32_t *ids, size_t cap);
+
+/* Rings `peer` on `vector`. Returns 0, or:
+ *   -EINVAL  d is NULL or vector >= md_vectors(d)
+ *   -ENOENT  no such peer is attached
+ *   other    the system error of the doorbell write
+ */
+int md_notify(struct md_domain *d, uint32_t peer, uint32_t vector);
+
+/* Waits up to timeout_ms (negative: forever) for a doorbell on our own
+ * `vector`. Returns the number of rings that arrived (>= 1, coalesced),
+ * 0 on timeout, or -EINVAL (d NULL, vector out of range) or the system error
+ * of the wait. */
+int64_t md_wait(struct md_domain *d, uint32_t vector, int timeout_ms);
+
+/* A pollable fd that becomes readable when our `vector` is rung; then call
+ * md_wait(d, vector, 0). -1 in polling mode or for a bad vector. Owned by
+ * the handle: do not close it. */
+int md_doorbell_fd(const struct md_domain *d, uint32_t vector);
+/* A pollable fd that becomes readable when joins/leaves are pending (then
+ * call md_peers()); -1 when the transport has none. After the server hangs
+ * up it stays readable. Owned by the handle. */
+int md_event_fd(const struct md_domain *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMDOMAIN_MEMDOMAIN_H */

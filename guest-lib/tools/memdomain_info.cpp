@@ -1,0 +1,106 @@
+// memdomain-info: what domains this host or guest can see, or the details
+// of one (attaching to it to read them). Exit 0 ok, 2 not found, 1 other.
+//
+//   memdomain-info [--socket-dir DIR] [--sysfs-root DIR] [--transport T] [--json]
+//   memdomain-info NAME [...] [--json]
+#include <cinttypes>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "memdomain/common/sizes.h"
+#include "tool_options.h"
+
+namespace po = boost::program_options;
+using namespace memdomain;
+using namespace memdomain::tools;
+
+namespace {
+
+constexpr const char* kTool = "memdomain-info";
+
+int list(const OpenOptions& o, bool json) {
+    auto l = list_domains(o);
+    if (!l) return report(kTool, l.error());
+    if (json) {
+        auto arr = nlohmann::json::array();
+        for (const auto& d : *l)
+            arr.push_back({{"name", d.name},
+                           {"transport", std::string(to_string(d.transport))},
+                           {"segment", d.segment},
+                           {"location", d.location}});
+        std::cout << arr.dump(2) << "\n";
+        return kExitOk;
+    }
+    if (l->empty()) std::cout << "no domains found\n";
+    for (const auto& d : *l)
+        std::printf("%-24s %-6s segment %-3" PRIu32 " %s\n", d.name.c_str(), std::string(to_string(d.transport)).c_str(),
+                    d.segment, d.location.c_str());
+    return kExitOk;
+}
+
+int show(const std::string& name, const OpenOptions& o, bool json) {
+    auto d = Domain::open(name, o);
+    if (!d) return report(kTool, d.error());
+    const auto peers = d->peers();
+    if (json) {
+        nlohmann::json j = {{"name", std::string(d->name())},
+                            {"transport", std::string(to_string(d->transport()))},
+                            {"interrupt_mode", std::string(to_string(d->interrupt_mode()))},
+                            {"access", std::string(to_string(d->access()))},
+                            {"page_size", d->page_size()},
+                            {"data_size", d->data_size()},
+                            {"segments", d->segments().size()},
+                            {"generation", d->generation()},
+                            {"self", d->self()},
+                            {"peers", peers},
+                            {"vectors", d->vectors()}};
+        std::cout << j.dump(2) << "\n";
+        return kExitOk;
+    }
+    std::printf("name:           %s\n", std::string(d->name()).c_str());
+    std::printf("transport:      %s\n", std::string(to_string(d->transport())).c_str());
+    std::printf("interrupt mode: %s\n", std::string(to_string(d->interrupt_mode())).c_str());
+    std::printf("access:         %s\n", std::string(to_string(d->access())).c_str());
+    std::printf("page size:      %s\n", format_size(d->page_size()).c_str());
+    std::printf("data size:      %s (%zu bytes)\n", format_size(d->data_size()).c_str(), d->data_size());
+    std::printf("segments:       %zu\n", d->segments().size());
+    std::printf("generation:     0x%016" PRIx64 "\n", d->generation());
+    std::printf("self:           %" PRIu32 "\n", d->self());
+    std::printf("peers:         ");
+    if (peers.empty()) std::printf(" none");
+    for (PeerId p : peers) std::printf(" %" PRIu32, p);
+    std::printf("\n");
+    std::printf("vectors:        %" PRIu32 "\n", d->vectors());
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    TransportOptions t;
+    std::string name;
+    po::options_description desc("usage: memdomain-info [NAME] [options]\noptions");
+    desc.add_options()("help,h", "show this help")("json", "print JSON")(
+        "name", po::value(&name), "the domain to show (omit to list what is found)");
+    add_transport_options(desc, t);
+    po::positional_options_description pos;
+    pos.add("name", 1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::fprintf(stderr, "%s: %s\n%s", kTool, e.what(), "try --help\n");
+        return kExitError;
+    }
+    if (vm.count("help")) {
+        std::cout << desc << "\nexit codes: 0 ok, 2 not found, 1 other error\n";
+        return kExitOk;
+    }
+    auto o = to_open_options(t);
+    if (!o) return report(kTool, o.error());
+    const bool json = vm.count("json") != 0;
+    return name.empty() ? list(*o, json) : show(name, *o, json);
+}

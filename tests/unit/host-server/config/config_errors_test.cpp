@@ -1,0 +1,169 @@
+// Every kind of malformed config is refused with one line that starts with
+// "FILE:LINE:COL: " pointing at the offending token, and says what is wrong.
+// One gtest case per row: the row's name is the behaviour it checks.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config_parser.h"
+
+namespace memdomain::config {
+namespace {
+
+struct BadConfig {
+    const char* name;
+    std::string text;
+    std::string where;   // "LINE:COL"
+    std::string phrase;  // must occur in the message
+};
+
+// A domain whose line 2 (from column 5) is `line`, followed by a valid size block.
+std::string key_line(const std::string& line) {
+    return "memdomain A {\n    " + line + "\n    size { huge 4K = 1MB }\n}\n";
+}
+// A domain whose size block has `line` as line 3, from column 9.
+std::string size_line(const std::string& line) {
+    return "memdomain A {\n    size {\n        " + line + "\n    }\n}\n";
+}
+// A domain whose access block has `line` as line 4, from column 9.
+std::string access_line(const std::string& line) {
+    return "memdomain A {\n    size { huge 4K = 1MB }\n    access {\n        " + line + "\n    }\n}\n";
+}
+std::string crlf(const std::string& s) {
+    std::string out;
+    for (char c : s) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return out;
+}
+std::string seventeen_segments() {
+    std::string t = "memdomain A {\n    size {\n";
+    for (int i = 0; i < 17; ++i) t += "        huge 4K = 1MB\n";
+    return t + "    }\n}\n";
+}
+
+const std::vector<BadConfig> kBad = {
+    // keys
+    {"UnknownKeyIsNamedWithTheValidKeys", key_line("colour = red"), "2:5",
+     "unknown key 'colour' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access)"},
+    {"DuplicateKeyPointsAtTheSecondAndNamesTheFirstLine",
+     "memdomain A {\n    type = shared\n    type = local\n    size { huge 4K = 1MB }\n}\n", "3:5",
+     "duplicate key 'type' in memdomain 'A' (first set on line 2)"},
+    {"DuplicateSizeBlockIsADuplicateKey",
+     "memdomain A {\n    size { huge 4K = 1MB }\n    size { huge 4K = 1MB }\n}\n", "3:5", "duplicate key 'size'"},
+    {"MissingEqualsAfterKey", key_line("type shared"), "2:10", "unexpected 'shared': expected '=' after 'type'"},
+    {"HugeLineOutsideSizeBlock", key_line("huge 4K = 1MB"), "2:5",
+     "unknown key 'huge' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access); "
+     "segment lines go inside size { }"},
+    // domains and names
+    {"DuplicateDomainPointsAtSecondNameAndFirstLine",
+     "memdomain A { size { huge 4K = 1MB } }\nmemdomain B { size { huge 4K = 1MB } }\n"
+     "memdomain A { size { huge 4K = 1MB } }\n",
+     "3:11", "duplicate memdomain 'A' (first defined on line 1)"},
+    {"DomainNameWithSlash", "memdomain a/b { size { huge 4K = 1MB } }\n", "1:11",
+     "bad memdomain name: domain name 'a/b' contains '/'"},
+    {"DomainNameReservedForControlSocket", "memdomain control { size { huge 4K = 1MB } }\n", "1:11",
+     "bad memdomain name: domain name 'control' is reserved"},
+    {"DomainNameDotDot", "memdomain .. { size { huge 4K = 1MB } }\n", "1:11", "'..' is reserved"},
+    {"DomainNameLongerThan63", "memdomain " + std::string(64, 'x') + " { size { huge 4K = 1MB } }\n", "1:11",
+     "is longer than 63 characters"},
+    {"DomainNameMissing", "memdomain { size { huge 4K = 1MB } }\n", "1:11",
+     "unexpected '{': expected a memdomain name after 'memdomain'"},
+    {"OpenBraceMissingAfterName", "memdomain A size { huge 4K = 1MB }\n", "1:13",
+     "unexpected 'size': expected '{' after the memdomain name"},
+    {"UnknownTopLevelKeyword", "domain A { size { huge 4K = 1MB } }\n", "1:1",
+     "unknown top-level keyword 'domain' (expected 'memdomain' or 'version')"},
+    {"StrayCloseBraceAtTopLevel", "}\n", "1:1",
+     "unexpected '}': expected 'memdomain', 'version' or the end of the file"},
+    {"MissingCloseBraceBeforeNextDomain", "memdomain A {\n    size { huge 4K = 1MB }\nmemdomain B {\n", "3:1",
+     "unknown key 'memdomain' in memdomain 'A'"},
+    {"MissingSizeBlockPointsAtDomainName", "memdomain A {\n    type = shared\n}\n", "1:11",
+     "memdomain 'A' has no size block"},
+    // size block
+    {"EmptySizeBlockPointsAtSizeKey", "memdomain A {\n    size {\n    }\n}\n", "2:5", "empty size block in memdomain 'A'"},
+    {"SizeGivenAsScalar", key_line("size = 64MB"), "2:10", "unexpected '=': expected '{' after 'size'"},
+    {"BadPageClass", size_line("huge 3M = 64MB"), "3:14", "bad page class '3M' (allowed: 4K, 2M, 1G)"},
+    {"PageClassInBytesRefused", size_line("huge 4096 = 1MB"), "3:14", "bad page class '4096'"},
+    {"PageClassMissing", size_line("huge = 1MB"), "3:14", "unexpected '=': expected a page class (4K, 2M or 1G)"},
+    {"SizeWithFraction", size_line("huge 4K = 1.5G"), "3:19", "bad size '1.5G'"},
+    {"SizeWithUnknownUnit", size_line("huge 4K = 12Q"), "3:19", "bad size '12Q'"},
+    {"SizeWithIecUnit", size_line("huge 2M = 2MiB"), "3:19", "bad size '2MiB'"},
+    {"SizeZero", size_line("huge 4K = 0"), "3:19", "bad size '0'"},
+    {"SizeOverflowing64Bits", size_line("huge 4K = 16777216T"), "3:19", "bad size '16777216T'"},
+    {"SizeWithTooManyDigits", size_line("huge 4K = 99999999999999999999"), "3:19", "bad size '9999"},
+    {"SizeMissing", size_line("huge 4K = }"), "3:19", "unexpected '}': expected a segment size such as 64MB"},
+    {"SizeNotPowerOfTwoSuggestsNeighbours", size_line("huge 2M = 96M"), "3:19",
+     "96M is not a power of two (a PCI BAR must be): use 64M or 128M"},
+    {"SizeNotPowerOfTwoInBytes", size_line("huge 4K = 12288"), "3:19",
+     "12K is not a power of two (a PCI BAR must be): use 8K or 16K"},
+    {"SizeNotMultipleOfPageSize", size_line("huge 2M = 1MB"), "3:19", "1M is not a multiple of its 2M page size"},
+    {"SizeTooSmallForHeaderAndMailbox", size_line("huge 4K = 8K"), "3:19",
+     "8K is too small for the 4K header plus the doorbell mailbox of 64 peers (together 8K): use at least 16K"},
+    {"SizeTooSmallUsesMaxPeersGivenAfterTheSizeBlock",
+     "memdomain A {\n    size { huge 4K = 64K }\n    max_peers = 1024\n}\n", "2:22",
+     "64K is too small for the 4K header plus the doorbell mailbox of 1024 peers (together 68K): use at least 128K"},
+    {"BadSegmentAccess", size_line("huge 4K = 1MB RW"), "3:23", "bad access 'RW' (allowed: R/W, R/O)"},
+    {"SeventeenSegments", seventeen_segments(), "19:9", "more than 16 segments in memdomain 'A'"},
+    {"EndOfFileInsideSizeBlock", "memdomain A {\n    size { huge 4K = 1MB", "2:25",
+     "unexpected end of file: expected 'huge' or '}' in the size block"},
+    // scalar values
+    {"VectorsZero", key_line("vectors = 0"), "2:15", "vectors must be a number from 1 to 8, not '0'"},
+    {"VectorsAboveEight", key_line("vectors = 9"), "2:15", "vectors must be a number from 1 to 8, not '9'"},
+    {"VectorsNegative", key_line("vectors = -1"), "2:15", "vectors must be a number from 1 to 8, not '-1'"},
+    {"VectorsNotANumber", key_line("vectors = two"), "2:15", "vectors must be a number from 1 to 8, not 'two'"},
+    {"MaxPeersAbove1024", key_line("max_peers = 1025"), "2:17", "max_peers must be a number from 1 to 1024, not '1025'"},
+    {"MaxPeersZero", key_line("max_peers = 0"), "2:17", "max_peers must be a number from 1 to 1024, not '0'"},
+    {"BadTypeListsAllowedValues", key_line("type = global"), "2:12", "bad type 'global' (allowed: shared, local, numa)"},
+    {"BadPolicyListsAllowedValues", key_line("policy = sometimes"), "2:14",
+     "bad policy 'sometimes' (allowed: static, dynamic)"},
+    {"EnumValuesAreCaseSensitive", key_line("type = Shared"), "2:12", "bad type 'Shared'"},
+    // cpualias
+    {"UnterminatedStringPointsAtItsQuote", key_line("cpualias = \"0-3"), "2:16", "unterminated string"},
+    {"CpuAliasNotQuoted", key_line("cpualias = all"), "2:16", "unexpected 'all': expected a quoted string"},
+    {"CpuAliasEmpty", key_line("cpualias = \"\""), "2:17", "cpualias is empty"},
+    {"CpuAliasDoubleCommaPointsInsideString", key_line("cpualias = \"0-3,,6\""), "2:21",
+     "bad cpualias \"0-3,,6\": expected a CPU number"},
+    {"CpuAliasRangeBackwards", key_line("cpualias = \"5-2\""), "2:17", "bad cpualias \"5-2\": range 5-2 runs backwards"},
+    {"CpuAliasCpuAbove8191", key_line("cpualias = \"0-9000\""), "2:19", "CPU 9000 is above 8191"},
+    {"CpuAliasWithBlank", key_line("cpualias = \"0, 1\""), "2:19", "bad cpualias \"0, 1\": expected a CPU number"},
+    // access block
+    {"DuplicatePrincipalNamesFirstLine", access_line("user root = R/W\n        user root = R/O"), "5:14",
+     "duplicate access entry for user 'root' in memdomain 'A' (first on line 4)"},
+    {"BadPrincipalName", access_line("user Root = R/W"), "4:14", "bad user or group name 'Root'"},
+    {"PrincipalIdTooLarge", access_line("group 4294967295 = R/W"), "4:15", "bad id '4294967295'"},
+    {"BadAclAccess", access_line("user root = RW"), "4:21", "bad access 'RW' (allowed: R/W, R/O)"},
+    {"AclAccessMissing", access_line("user root ="), "5:5", "unexpected '}': expected R/W or R/O after '='"},
+    {"UnknownAclKind", access_line("uid 0 = R/W"), "4:9", "unexpected 'uid': expected 'user', 'group' or '}' in the access block"},
+    // version
+    {"VersionTwoRefused", "version = 2\n", "1:11", "unsupported config version '2': this memdomaind reads version 1"},
+    {"VersionAfterDomain", "memdomain A { size { huge 4K = 1MB } }\nversion = 1\n", "2:1",
+     "'version' must come before the first memdomain"},
+    {"VersionTwice", "version = 1\nversion = 1\n", "2:1", "duplicate 'version' (first set on line 1)"},
+    // end of file, garbage, layout
+    {"EndOfFileBeforeClosingBrace", "memdomain A {\n    size { huge 4K = 1MB }\n", "3:1",
+     "unexpected end of file: expected '}'"},
+    {"ControlCharacterIsGarbage", key_line("\x01"), "2:5", "unexpected character '\\x01'"},
+    {"NonAsciiByteInNameIsGarbage", "memdomain M\xC3\xA4in { size { huge 4K = 1MB } }\n", "1:12",
+     "unexpected character '\\xC3'"},
+    {"NulByteIsGarbage", std::string("memdomain A {\0}", 15), "1:14", "unexpected character '\\x00'"},
+    {"CrlfFileReportsTheSameLineAndColumn", crlf(key_line("type = global")), "2:12", "bad type 'global'"},
+    {"TabCountsAsOneColumn", "memdomain A {\n\t\ttype = bogus\n    size { huge 4K = 1MB }\n}\n", "2:10",
+     "bad type 'bogus'"},
+};
+
+class ConfigError : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigError, IsRefusedWithLocationAndMessage) {
+    const BadConfig& row = GetParam();
+    auto r = parse_config(std::string_view(row.text), "test.conf");
+    ASSERT_FALSE(r.has_value()) << "accepted:\n" << row.text;
+    const std::string& msg = r.error().message;
+    EXPECT_EQ(msg.rfind("test.conf:" + row.where + ": ", 0), 0u) << msg;
+    EXPECT_NE(msg.find(row.phrase), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "not one line: " << msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(Malformed, ConfigError, ::testing::ValuesIn(kBad),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace memdomain::config

@@ -1,0 +1,238 @@
+// Valid config texts parse into exactly the model they describe: defaults,
+// every key, every spelling the grammar allows, free-form layout, CRLF.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include "config/config_parser.h"
+
+namespace memdomain::config {
+namespace {
+
+Config parse_ok(const std::string& text) {
+    auto r = parse_config(std::string_view(text), "test.conf");
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+    return r ? std::move(r).value() : Config{};
+}
+
+const std::string kOneSegment = "size { huge 4K = 1MB }";
+
+TEST(ConfigValid, EmptyTextIsAConfigWithNoDomains) {
+    auto c = parse_ok("");
+    EXPECT_EQ(c.version, 1u);
+    EXPECT_TRUE(c.domains.empty());
+}
+
+TEST(ConfigValid, OnlyCommentsAndBlanksIsAConfigWithNoDomains) {
+    auto c = parse_ok("# nothing here\n\n   \t# still nothing\r\n");
+    EXPECT_TRUE(c.domains.empty());
+}
+
+TEST(ConfigValid, MinimalDomainGetsEveryDefault) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const DomainConfig& d = c.domains[0];
+    EXPECT_EQ(d.name, "A");
+    EXPECT_EQ(d.type, DomainType::Shared);
+    EXPECT_EQ(d.policy, DomainPolicy::Static);
+    EXPECT_EQ(d.cpualias, "all");
+    EXPECT_EQ(d.vectors, 1u);
+    EXPECT_EQ(d.max_peers, 64u);
+    EXPECT_FALSE(d.access.has_value());
+    ASSERT_EQ(d.segments.size(), 1u);
+    EXPECT_EQ(d.segments[0].page_class, PageClass::k4K);
+    EXPECT_EQ(d.segments[0].size, 1 * MiB);
+    EXPECT_EQ(d.segments[0].access, SegmentAccess::ReadWrite);
+}
+
+TEST(ConfigValid, EveryKeyIsReadIntoTheModel) {
+    auto c = parse_ok(R"(version = 1
+memdomain Full.Name-1_x {
+    type = numa
+    policy = dynamic
+    cpualias = "0-3,6"
+    vectors = 8
+    max_peers = 1024
+    size {
+        huge 4K = 128MB R/W
+        huge 2M = 256MB R/O
+        huge 1G = 1GB
+    }
+    access {
+        user root = R/W
+        group mdreaders = R/O
+        user 1001 = R/O
+        group machine$ = R/W
+    }
+}
+)");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const DomainConfig& d = c.domains[0];
+    EXPECT_EQ(d.name, "Full.Name-1_x");
+    EXPECT_EQ(d.type, DomainType::Numa);
+    EXPECT_EQ(d.policy, DomainPolicy::Dynamic);
+    EXPECT_EQ(d.cpualias, "0-3,6");
+    EXPECT_EQ(d.vectors, 8u);
+    EXPECT_EQ(d.max_peers, 1024u);
+    ASSERT_EQ(d.segments.size(), 3u);
+    EXPECT_EQ(d.segments[0].page_class, PageClass::k4K);
+    EXPECT_EQ(d.segments[0].size, 128 * MiB);
+    EXPECT_EQ(d.segments[0].access, SegmentAccess::ReadWrite);
+    EXPECT_EQ(d.segments[1].page_class, PageClass::k2M);
+    EXPECT_EQ(d.segments[1].size, 256 * MiB);
+    EXPECT_EQ(d.segments[1].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ(d.segments[2].page_class, PageClass::k1G);
+    EXPECT_EQ(d.segments[2].size, 1 * GiB);
+    EXPECT_EQ(d.segments[2].access, SegmentAccess::ReadWrite);
+    ASSERT_TRUE(d.access.has_value());
+    ASSERT_EQ(d.access->size(), 4u);
+    EXPECT_EQ((*d.access)[0].kind, AclEntry::Kind::User);
+    EXPECT_EQ((*d.access)[0].principal, "root");
+    EXPECT_EQ((*d.access)[0].access, SegmentAccess::ReadWrite);
+    EXPECT_EQ((*d.access)[1].kind, AclEntry::Kind::Group);
+    EXPECT_EQ((*d.access)[1].principal, "mdreaders");
+    EXPECT_EQ((*d.access)[1].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ((*d.access)[2].principal, "1001");
+    EXPECT_EQ((*d.access)[3].principal, "machine$");
+}
+
+TEST(ConfigValid, LocationsPointAtNameSegmentLineAndAccessLine) {
+    auto c = parse_ok("memdomain  Loc {\n  size {\n\thuge 4K = 1MB\n  }\n  access {\n    group 7 = R/O\n  }\n}\n");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const DomainConfig& d = c.domains[0];
+    EXPECT_EQ(d.where.file, "test.conf");
+    EXPECT_EQ(d.where.line, 1u);
+    EXPECT_EQ(d.where.column, 12u);
+    EXPECT_EQ(d.segments[0].where.line, 3u);
+    EXPECT_EQ(d.segments[0].where.column, 2u);  // a tab is one column
+    EXPECT_EQ((*d.access)[0].where.line, 6u);
+    EXPECT_EQ((*d.access)[0].where.column, 5u);
+    EXPECT_EQ(to_string(d.where), "test.conf:1:12");
+}
+
+TEST(ConfigValid, KeysComeInAnyOrder) {
+    auto c = parse_ok("memdomain A { access { user root = R/W } " + kOneSegment +
+                      " max_peers = 2 vectors = 3 policy = dynamic cpualias = \"1\" type = local }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].type, DomainType::Local);
+    EXPECT_EQ(c.domains[0].policy, DomainPolicy::Dynamic);
+    EXPECT_EQ(c.domains[0].vectors, 3u);
+    EXPECT_EQ(c.domains[0].max_peers, 2u);
+    EXPECT_EQ(c.domains[0].cpualias, "1");
+    EXPECT_EQ(c.domains[0].access->size(), 1u);
+}
+
+TEST(ConfigValid, WholeDomainOnOneLineWithoutBlanksAroundPunctuation) {
+    auto c = parse_ok("memdomain A{type=numa size{huge 2M=4MB R/O huge 4K=64K}access{user x=R/W}}memdomain B{size{huge 4K=8MB}}");
+    ASSERT_EQ(c.domains.size(), 2u);
+    EXPECT_EQ(c.domains[0].type, DomainType::Numa);
+    ASSERT_EQ(c.domains[0].segments.size(), 2u);
+    EXPECT_EQ(c.domains[0].segments[0].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ(c.domains[0].segments[1].size, 64 * KiB);
+    EXPECT_EQ(c.domains[1].name, "B");
+    EXPECT_EQ(c.domains[1].segments[0].size, 8 * MiB);
+}
+
+TEST(ConfigValid, CommentsMayFollowEveryToken) {
+    auto c = parse_ok("version # v\n= # eq\n1 # one\nmemdomain # kw\nA # name\n{ # open\n size # s\n { # o\n huge # h\n"
+                      " 4K # pc\n = # eq\n 1MB # sz\n R/O # acc\n } # c\n} # end");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].segments[0].access, SegmentAccess::ReadOnly);
+}
+
+TEST(ConfigValid, CrlfLineEndingsGiveTheSameModelAsLf) {
+    const std::string lf = "version = 1\nmemdomain A {\n  vectors = 2 # c\n  size {\n    huge 4K = 1MB R/O\n  }\n}\n";
+    std::string crlf;
+    for (char ch : lf) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+    auto a = parse_ok(lf);
+    auto b = parse_ok(crlf);
+    ASSERT_EQ(a.domains.size(), 1u);
+    ASSERT_EQ(b.domains.size(), 1u);
+    EXPECT_EQ(b.domains[0].vectors, 2u);
+    EXPECT_EQ(b.domains[0].segments[0].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ(b.domains[0].segments[0].where.line, a.domains[0].segments[0].where.line);
+    EXPECT_EQ(b.domains[0].segments[0].where.column, a.domains[0].segments[0].where.column);
+}
+
+TEST(ConfigValid, PageClassSpellingsAllMapToTheirClass) {
+    auto c = parse_ok("memdomain A { size { huge 4k = 1M huge 4KB = 1M huge 2mb = 2M huge 2MB = 2M huge 1g = 1G huge 1Gb = 1G } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const auto& s = c.domains[0].segments;
+    ASSERT_EQ(s.size(), 6u);
+    EXPECT_EQ(s[0].page_class, PageClass::k4K);
+    EXPECT_EQ(s[1].page_class, PageClass::k4K);
+    EXPECT_EQ(s[2].page_class, PageClass::k2M);
+    EXPECT_EQ(s[3].page_class, PageClass::k2M);
+    EXPECT_EQ(s[4].page_class, PageClass::k1G);
+    EXPECT_EQ(s[5].page_class, PageClass::k1G);
+}
+
+TEST(ConfigValid, SizeSuffixesAndPlainBytesAreBinaryMultiples) {
+    auto c = parse_ok("memdomain A { size { huge 4K = 1048576 huge 4K = 64K huge 4K = 64kb huge 4K = 2m huge 4K = 1T } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const auto& s = c.domains[0].segments;
+    ASSERT_EQ(s.size(), 5u);
+    EXPECT_EQ(s[0].size, 1 * MiB);
+    EXPECT_EQ(s[1].size, 64 * KiB);
+    EXPECT_EQ(s[2].size, 64 * KiB);
+    EXPECT_EQ(s[3].size, 2 * MiB);
+    EXPECT_EQ(s[4].size, 1024 * GiB);
+}
+
+TEST(ConfigValid, SixteenSegmentsAreAllowed) {
+    std::string text = "memdomain A { size {\n";
+    for (int i = 0; i < 16; ++i) text += "huge 4K = 1MB\n";
+    auto c = parse_ok(text + "} }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].segments.size(), 16u);
+}
+
+TEST(ConfigValid, SmallestSegmentThatHoldsHeaderAndMailboxIsAccepted) {
+    // 4K header + 64 peers * 64 B mailbox = 8K, so 16K leaves 8K of data.
+    auto c = parse_ok("memdomain A { size { huge 4K = 16K } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].segments[0].size, 16 * KiB);
+}
+
+TEST(ConfigValid, CpuAliasListsOfNumbersAndRanges) {
+    for (const char* list : {"0", "7", "0-0", "0-3,6", "1,3,5-7,8191"}) {
+        auto c = parse_ok(std::string("memdomain A { cpualias = \"") + list + "\" " + kOneSegment + " }");
+        ASSERT_EQ(c.domains.size(), 1u) << list;
+        EXPECT_EQ(c.domains[0].cpualias, list);
+    }
+}
+
+TEST(ConfigValid, EmptyAccessBlockMeansNobodyIsListed) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " access { } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    ASSERT_TRUE(c.domains[0].access.has_value());
+    EXPECT_TRUE(c.domains[0].access->empty());
+}
+
+TEST(ConfigValid, SameNameAsUserAndAsGroupAreTwoEntries) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " access { user kvm = R/W group kvm = R/O } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    ASSERT_EQ(c.domains[0].access->size(), 2u);
+    EXPECT_EQ((*c.domains[0].access)[1].kind, AclEntry::Kind::Group);
+}
+
+TEST(ConfigValid, DomainsKeepTheirOrder) {
+    auto c = parse_ok("memdomain Z { " + kOneSegment + " } memdomain A { " + kOneSegment + " } memdomain M { " +
+                      kOneSegment + " }");
+    ASSERT_EQ(c.domains.size(), 3u);
+    EXPECT_EQ(c.domains[0].name, "Z");
+    EXPECT_EQ(c.domains[1].name, "A");
+    EXPECT_EQ(c.domains[2].name, "M");
+}
+
+TEST(ConfigValid, StreamOverloadReadsTheWholeStream) {
+    std::istringstream in("memdomain S { " + kOneSegment + " }");
+    auto r = parse_config(in, "stream.conf");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    ASSERT_EQ(r->domains.size(), 1u);
+    EXPECT_EQ(r->domains[0].where.file, "stream.conf");
+}
+
+}  // namespace
+}  // namespace memdomain::config
