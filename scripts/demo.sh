@@ -40,7 +40,7 @@ trap 'exit 130' INT TERM
 
 echo "== memdomaind --config $config --socket-dir $sockdir"
 mkfifo "$work/ready"
-"$bin" --config "$config" --socket-dir "$sockdir" --ready-fd 3 3>"$work/ready" 2> >(sed 's/^/   [memdomaind] /' >&2) &
+"$bin" --config "$config" --socket-dir "$sockdir" --ready-fd 3 3>"$work/ready" 2> >(sed -u 's/^/   [memdomaind] /' >&2) &
 server_pid=$!
 if ! timeout 60 head -n1 "$work/ready" | grep -q READY; then
   echo "demo.sh: memdomaind did not start (see its messages above)" >&2

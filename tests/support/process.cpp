@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ Process::Process(const std::vector<std::string>& argv, const Options& options) :
         if (options.pass_fd >= 0) ::fcntl(options.pass_fd, F_SETFD, 0);
         for (const auto& e : options.env) ::putenv(const_cast<char*>(e.c_str()));
         ::setpgid(0, 0);
+        // If the test process dies (a ctest timeout), its children die too.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (!options.user.empty()) {
             passwd* pw = ::getpwnam(options.user.c_str());
             if (!pw || ::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
