@@ -1,5 +1,6 @@
 #include "memdomain/sys/process.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,17 @@ Result<std::string> read_symlink(const std::string& path) {
 Result<std::string> process_executable(pid_t pid) { return read_symlink("/proc/" + std::to_string(pid) + "/exe"); }
 
 std::string own_fd_path(int fd) { return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd); }
+
+Status set_owner(const std::string& path, uid_t uid, gid_t gid) {
+    if (::chown(path.c_str(), uid, gid) != 0)
+        return sys_error("chown " + path + " to " + std::to_string(uid) + ":" + std::to_string(gid));
+    return {};
+}
+
+Status set_mode(const std::string& path, mode_t mode) {
+    if (::chmod(path.c_str(), mode) != 0) return sys_error("chmod " + path);
+    return {};
+}
 
 Status replace_symlink(const std::string& target, const std::string& link_path) {
     const std::string tmp = link_path + ".tmp" + std::to_string(::getpid());

@@ -16,7 +16,9 @@ endforeach()
 # Boost's imported target names the shared library; a -static link needs the
 # archive itself.
 find_library(MEMDOMAIN_BOOST_PO_STATIC NAMES libboost_program_options.a)
-if(MEMDOMAIN_BOOST_PO_STATIC)
+if(NOT MEMDOMAIN_STATIC_GUEST_TOOLS)
+  # sanitized build: no static guest variants
+elseif(MEMDOMAIN_BOOST_PO_STATIC)
   foreach(tool info ping)
     add_executable(memdomain-${tool}-guest ${MEMDOMAIN_TOOLS_DIR}/memdomain_${tool}.cpp
                    $<TARGET_OBJECTS:memdomain_tool_options>)

@@ -1,44 +1,22 @@
 #include "acl/acl.h"
 
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
+
+#include "acl/principals.h"
 
 namespace memdomain::server {
-namespace {
-
-std::optional<unsigned> parse_id(const std::string& s) {
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
-Result<unsigned> resolve(const config::AclEntry& e) {
-    if (auto id = parse_id(e.principal)) return *id;
-    std::vector<char> buf(16384);
-    if (e.kind == config::AclEntry::Kind::User) {
-        passwd pw{}, *res = nullptr;
-        if (::getpwnam_r(e.principal.c_str(), &pw, buf.data(), buf.size(), &res) == 0 && res) return res->pw_uid;
-        return make_error(config::to_string(e.where) + ": unknown user '" + e.principal + "'", ENOENT);
-    }
-    group gr{}, *res = nullptr;
-    if (::getgrnam_r(e.principal.c_str(), &gr, buf.data(), buf.size(), &res) == 0 && res) return res->gr_gid;
-    return make_error(config::to_string(e.where) + ": unknown group '" + e.principal + "'", ENOENT);
-}
-
-}  // namespace
 
 Result<AccessList> AccessList::from_config(const std::optional<std::vector<config::AclEntry>>& entries) {
     AccessList acl;
     if (!entries) return acl;
     acl.explicit_ = true;
     for (const auto& e : *entries) {
-        MD_ASSIGN_OR_RETURN(unsigned id, resolve(e));
-        acl.entries_.push_back({e.kind == config::AclEntry::Kind::Group, id, e.access});
+        auto id = e.kind == config::AclEntry::Kind::User ? resolve_user(e.principal, e.where)
+                                                         : resolve_group(e.principal, e.where);
+        if (!id) return std::move(id).error();
+        acl.entries_.push_back({e.kind == config::AclEntry::Kind::Group, *id, e.access});
     }
     return acl;
 }

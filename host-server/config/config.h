@@ -44,6 +44,22 @@ struct AclEntry {
     SourceLocation where;
 };
 
+// A domain's "socket { owner = U  group = G  mode = 0660 }" block: how its
+// socket files are created. Unset fields take the server's defaults (owner:
+// the server's user, group: root's group (gid 0), mode: 0660).
+struct SocketConfig {
+    std::optional<std::string> owner;  // user name or decimal uid, as written
+    std::optional<std::string> group;  // group name or decimal gid, as written
+    std::optional<std::uint32_t> mode;  // permission bits, written in octal
+    SourceLocation where;  // of the "socket" keyword
+};
+
+// The top-level "server { ... }" block: limits against hostile clients.
+struct ServerConfig {
+    std::uint32_t max_pending_connections = 64;  // listen backlog of every socket, 1..4096
+    std::uint32_t max_queued_messages = 16384;   // per peer; past it the peer is dropped, 64..1048576
+};
+
 struct DomainConfig {
     std::string name;
     SourceLocation where;  // of the name
@@ -54,10 +70,12 @@ struct DomainConfig {
     std::uint32_t max_peers = 64;  // 1..kMaxPeers
     std::vector<SegmentConfig> segments;  // at least one
     std::optional<std::vector<AclEntry>> access;  // nullopt: no access block
+    SocketConfig socket;
 };
 
 struct Config {
     std::uint32_t version = 1;  // "version = 1" at top level; the only one so far
+    ServerConfig server;
     std::vector<DomainConfig> domains;  // names unique
 };
 

@@ -1,7 +1,9 @@
 // The semantic half of the config parser: the state the parse fills and one
 // PEGTL action per token that carries meaning. Each action checks what its
 // token means (sizes, enums, ranges, duplicates) and reports a bad one as a
-// ConfigError at the token's position. Only config_parser.cpp includes this.
+// ConfigError at the token's position. Only config_parser.cpp includes this;
+// the actions of the socket { } and server { } blocks are in
+// config_block_actions.h.
 #pragma once
 
 #include <map>
@@ -22,7 +24,7 @@ namespace pg = tao::pegtl;
 namespace gr = grammar;
 
 inline constexpr std::size_t kMaxSegments = 16;
-inline constexpr const char* kValidKeys = "type, policy, cpualias, vectors, max_peers, size, access";
+inline constexpr const char* kValidKeys = "type, policy, cpualias, vectors, max_peers, size, access, socket";
 
 struct ConfigError {
     SourceLocation where;
@@ -60,6 +62,10 @@ struct State {
     SourceLocation size_key_where;
     std::vector<SourceLocation> size_value_where;  // parallel to domain.segments
     std::map<std::pair<AclEntry::Kind, std::string>, std::size_t> principals;  // -> line
+    std::map<std::string, SourceLocation, std::less<>> socket_keys;
+    // The server block, which may stand anywhere at top level.
+    std::optional<std::size_t> server_line;
+    std::map<std::string, SourceLocation, std::less<>> server_keys;
 
     SourceLocation at(const pg::position& p) const { return SourceLocation{source, p.line, p.column}; }
     template <class Input>
@@ -71,12 +77,15 @@ struct State {
     }
     std::string in_domain() const { return " in memdomain '" + domain.name + "'"; }
 
-    void note_key(std::string_view key, SourceLocation where) {
-        if (auto it = keys.find(key); it != keys.end())
-            fail(where, "duplicate key '" + std::string(key) + "'" + in_domain() + " (first set on line " +
+    // Each key may be given once per block; `in_what` names the block.
+    void note_key(std::map<std::string, SourceLocation, std::less<>>& seen, std::string_view key,
+                  SourceLocation where, const std::string& in_what) {
+        if (auto it = seen.find(key); it != seen.end())
+            fail(where, "duplicate key '" + std::string(key) + "'" + in_what + " (first set on line " +
                             std::to_string(it->second.line) + ")");
-        keys.emplace(std::string(key), std::move(where));
+        seen.emplace(std::string(key), std::move(where));
     }
+    void note_key(std::string_view key, SourceLocation where) { note_key(keys, key, std::move(where), in_domain()); }
 };
 
 
@@ -111,8 +120,12 @@ template <>
 struct action<gr::unknown_top_level> {
     template <class Input>
     static void apply(const Input& in, State& st) {
-        st.fail(st.at(in), "unknown top-level keyword '" + shown(in.string_view()) +
-                               "' (expected 'memdomain' or 'version')");
+        const std::string_view k = in.string_view();
+        std::string hint;
+        if (k == "socket") hint = "; socket { } goes inside a memdomain";
+        if (k == "max_pending_connections" || k == "max_queued_messages") hint = "; limits go inside server { }";
+        st.fail(st.at(in), "unknown top-level keyword '" + shown(k) + "' (expected 'memdomain', 'server' or 'version')" +
+                               hint);
     }
 };
 
@@ -131,6 +144,7 @@ struct action<gr::domain_name> {
         st.keys.clear();
         st.size_value_where.clear();
         st.principals.clear();
+        st.socket_keys.clear();
     }
 };
 
@@ -175,6 +189,10 @@ struct action<gr::unknown_key> {
         if (k == "memdomain") hint = "; is the '}' of memdomain '" + st.domain.name + "' missing?";
         if (k == "huge") hint = "; segment lines go inside size { }";
         if (k == "user" || k == "group") hint = "; access lines go inside access { }";
+        if (k == "owner" || k == "mode") hint = "; socket keys go inside socket { }";
+        if (k == "server") hint = "; server { } is a top-level block, outside every memdomain";
+        if (k == "max_pending_connections" || k == "max_queued_messages")
+            hint = "; limits go inside the top-level server { }";
         st.fail(st.at(in), "unknown key '" + shown(k) + "'" + st.in_domain() + " (valid keys: " + kValidKeys + ")" + hint);
     }
 };
@@ -202,13 +220,13 @@ struct action<gr::scalar_value<gr::policy_key>> {
     }
 };
 
-// vectors and max_peers: a decimal number in [1, max].
+// vectors, max_peers and the server limits: a decimal number in [min, max].
 template <class Input>
-std::uint32_t count_value(const Input& in, const State& st, const char* key, std::uint32_t max) {
+std::uint32_t count_value(const Input& in, const State& st, const char* key, std::uint32_t min, std::uint32_t max) {
     auto v = values::parse_decimal(in.string_view());
-    if (!v || *v < 1 || *v > max)
-        st.fail(st.at(in), std::string(key) + " must be a number from 1 to " + std::to_string(max) + ", not '" +
-                               shown(in.string_view()) + "'");
+    if (!v || *v < min || *v > max)
+        st.fail(st.at(in), std::string(key) + " must be a number from " + std::to_string(min) + " to " +
+                               std::to_string(max) + ", not '" + shown(in.string_view()) + "'");
     return static_cast<std::uint32_t>(*v);
 }
 
@@ -216,7 +234,7 @@ template <>
 struct action<gr::scalar_value<gr::vectors_key>> {
     template <class Input>
     static void apply(const Input& in, State& st) {
-        st.domain.vectors = count_value(in, st, "vectors", kMaxVectors);
+        st.domain.vectors = count_value(in, st, "vectors", 1, kMaxVectors);
     }
 };
 
@@ -224,7 +242,7 @@ template <>
 struct action<gr::scalar_value<gr::max_peers_key>> {
     template <class Input>
     static void apply(const Input& in, State& st) {
-        st.domain.max_peers = count_value(in, st, "max_peers", kMaxPeers);
+        st.domain.max_peers = count_value(in, st, "max_peers", 1, kMaxPeers);
     }
 };
 

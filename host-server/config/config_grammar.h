@@ -132,12 +132,41 @@ struct access_close : pg::one<'}'> {
 struct access_block
     : pg::seq<access_key, sep, pg::must<access_open>, sep, pg::star<acl_line, sep>, pg::must<access_close>> {};
 
+// --- socket { owner = root  group = kvm  mode = 0660 } ----------------------
+// Owner and group are kept as written; the server resolves them.
+struct owner_key : kw<'o', 'w', 'n', 'e', 'r'> {
+    static constexpr const char* after_equals = "expected '=' after 'owner'";
+    static constexpr const char* value_expected = "expected a user name or decimal uid after 'owner ='";
+};
+// A type of its own, not acl_group: the same word means another thing here.
+struct socket_group_key : kw<'g', 'r', 'o', 'u', 'p'> {
+    static constexpr const char* after_equals = "expected '=' after 'group'";
+    static constexpr const char* value_expected = "expected a group name or decimal gid after 'group ='";
+};
+struct mode_key : kw<'m', 'o', 'd', 'e'> {
+    static constexpr const char* after_equals = "expected '=' after 'mode'";
+    static constexpr const char* value_expected = "expected an octal mode such as 0660 after 'mode ='";
+};
+// Any other word in the block: the action reports it with the valid keys.
+struct unknown_socket_key : word {};
+struct socket_item
+    : pg::sor<scalar_item<owner_key>, scalar_item<socket_group_key>, scalar_item<mode_key>, unknown_socket_key> {};
+struct socket_key : kw<'s', 'o', 'c', 'k', 'e', 't'> {};
+struct socket_open : pg::one<'{'> {
+    static constexpr const char* expected = "expected '{' after 'socket' (lines like 'mode = 0660' inside socket { })";
+};
+struct socket_close : pg::one<'}'> {
+    static constexpr const char* expected = "expected 'owner', 'group', 'mode' or '}' in the socket block";
+};
+struct socket_block
+    : pg::seq<socket_key, sep, pg::must<socket_open>, sep, pg::star<socket_item, sep>, pg::must<socket_close>> {};
+
 // Any other word where a key belongs: the action reports it by name.
 struct unknown_key : word {};
 
 struct domain_item
     : pg::sor<scalar_item<type_key>, scalar_item<policy_key>, scalar_item<vectors_key>, scalar_item<max_peers_key>,
-              cpualias_item, size_block, access_block, unknown_key> {};
+              cpualias_item, size_block, access_block, socket_block, unknown_key> {};
 
 // --- memdomain NAME { ... } -------------------------------------------------
 struct memdomain_key : kw<'m', 'e', 'm', 'd', 'o', 'm', 'a', 'i', 'n'> {};
@@ -149,15 +178,44 @@ struct domain_open : pg::one<'{'> {
 };
 struct domain_close : pg::one<'}'> {
     static constexpr const char* expected =
-        "expected '}' or a key (type, policy, cpualias, vectors, max_peers, size, access)";
+        "expected '}' or a key (type, policy, cpualias, vectors, max_peers, size, access, socket)";
 };
 struct domain : pg::seq<memdomain_key, sep, pg::must<domain_name>, sep, pg::must<domain_open>, sep,
                         pg::star<domain_item, sep>, pg::must<domain_close>> {};
 
+// --- server { max_pending_connections = 64 ... } (top level) ----------------
+struct max_pending_connections_key
+    : kw<'m', 'a', 'x', '_', 'p', 'e', 'n', 'd', 'i', 'n', 'g', '_', 'c', 'o', 'n', 'n', 'e', 'c', 't', 'i', 'o', 'n', 's'> {
+    static constexpr const char* after_equals = "expected '=' after 'max_pending_connections'";
+    static constexpr const char* value_expected =
+        "expected a number of connections (1..4096) after 'max_pending_connections ='";
+};
+struct max_queued_messages_key
+    : kw<'m', 'a', 'x', '_', 'q', 'u', 'e', 'u', 'e', 'd', '_', 'm', 'e', 's', 's', 'a', 'g', 'e', 's'> {
+    static constexpr const char* after_equals = "expected '=' after 'max_queued_messages'";
+    static constexpr const char* value_expected =
+        "expected a number of messages (64..1048576) after 'max_queued_messages ='";
+};
+struct unknown_server_key : word {};
+struct server_item
+    : pg::sor<scalar_item<max_pending_connections_key>, scalar_item<max_queued_messages_key>, unknown_server_key> {};
+struct server_key : kw<'s', 'e', 'r', 'v', 'e', 'r'> {};
+struct server_open : pg::one<'{'> {
+    static constexpr const char* expected =
+        "expected '{' after 'server' (lines like 'max_pending_connections = 64' inside server { })";
+};
+struct server_close : pg::one<'}'> {
+    static constexpr const char* expected =
+        "expected 'max_pending_connections', 'max_queued_messages' or '}' in the server block";
+};
+struct server_block
+    : pg::seq<server_key, sep, pg::must<server_open>, sep, pg::star<server_item, sep>, pg::must<server_close>> {};
+
 struct unknown_top_level : word {};
 struct end_of_file : pg::eof {
-    static constexpr const char* expected = "expected 'memdomain', 'version' or the end of the file";
+    static constexpr const char* expected = "expected 'memdomain', 'server', 'version' or the end of the file";
 };
-struct file : pg::seq<sep, pg::star<pg::sor<version_stmt, domain, unknown_top_level>, sep>, pg::must<end_of_file>> {};
+struct file
+    : pg::seq<sep, pg::star<pg::sor<version_stmt, server_block, domain, unknown_top_level>, sep>, pg::must<end_of_file>> {};
 
 }  // namespace memdomain::config::grammar

@@ -1,5 +1,6 @@
 // The config parser: runs the PEGTL grammar (config_grammar.h) over the text
-// and gives each token to an action (config_actions.h) that checks what it
+// and gives each token to an action (config_actions.h, and
+// config_block_actions.h for the socket and server blocks) that checks what it
 // means and fills the Config. Errors are one line, "FILE:LINE:COL: message", pointing at the
 // token that is wrong; the Config is returned only when the whole text is
 // good, never in part.
@@ -14,6 +15,7 @@
 #include <sstream>
 
 #include "config/config_actions.h"
+#include "config/config_block_actions.h"
 #include "config/config_grammar.h"
 
 namespace memdomain::config {

@@ -1,5 +1,6 @@
-// Parses the memdomain config language (grammar in the README) into a
-// Config. The parser takes text, not a path, so tests feed it directly.
+// Parses the memdomain config language (grammar, keys, defaults and every
+// error message in docs/config-grammar.md) into a Config. The parser takes
+// text, not a path, so tests feed it directly.
 //
 // Every error is one line, "FILE:LINE:COL: what was expected", and the parser
 // never returns a partial Config.

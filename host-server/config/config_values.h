@@ -84,6 +84,35 @@ inline std::optional<std::string> principal_problem(std::string_view p) {
     return std::nullopt;
 }
 
+// A socket's mode: octal, written with a leading 0 so that "660" (which a
+// reader might take for decimal 660 = 01224) is refused rather than guessed.
+// Only permission bits: setuid, setgid and sticky mean nothing useful on a
+// socket file, and a config that sets them is more likely a typo of 0660.
+inline constexpr std::uint32_t kMaxSocketMode = 0777;
+
+inline std::optional<std::uint32_t> parse_octal(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '7') return std::nullopt;
+        v = v * 8 + static_cast<std::uint64_t>(c - '0');
+        if (v > 0xffffffffu) return std::nullopt;  // leading zeros are fine, overflow is not
+    }
+    return static_cast<std::uint32_t>(v);
+}
+
+// What is wrong with a mode word, to follow "bad mode 'WORD': ".
+inline std::optional<std::string> mode_problem(std::string_view s) {
+    if (s[0] != '0') return "a mode is octal and starts with 0, e.g. 0660";
+    for (char c : s)
+        if (c < '0' || c > '7') return "not an octal number (digits 0-7 only), e.g. 0660";
+    auto v = parse_octal(s);  // nullopt now means too large
+    if (!v || *v > 07777) return "above 0777 (a mode holds permission bits only)";
+    if (*v > kMaxSocketMode)
+        return "sets the setuid, setgid or sticky bit, which a socket does not take (use 0000..0777)";
+    return std::nullopt;
+}
+
 // Linux's largest NR_CPUS is 8192.
 inline constexpr std::uint64_t kMaxCpu = 8191;
 

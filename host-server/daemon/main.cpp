@@ -71,7 +71,7 @@ int run(const DaemonOptions& o) {
         return 1;
     }
     if (o.check_config) {
-        if (auto st = check_hugepage_pools(*cfg); !st) {
+        if (auto st = check_config(*cfg); !st) {
             std::fprintf(stderr, "%s\n", st.error().message.c_str());
             return 1;
         }
@@ -93,7 +93,6 @@ int run(const DaemonOptions& o) {
     RegistryOptions ro;
     ro.socket_dir = o.socket_dir;
     ro.socket_mode = o.socket_mode;
-    ro.limits.max_queued_messages = o.max_queued_messages;
     auto reg = DomainRegistry::create(*cfg, ro, *loop);
     if (!reg) {
         spdlog::error("{}", reg.error().message);

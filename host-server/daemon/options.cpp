@@ -23,11 +23,9 @@ Result<ParsedCommandLine> parse_command_line(int argc, const char* const* argv) 
         ("config,c", po::value(&o.config_path)->default_value(o.config_path), "domain config file")
         ("socket-dir,s", po::value(&o.socket_dir),
             "directory for <domain>.sock sockets (default: $MEMDOMAIN_SOCKET_DIR, else /run/memdomain)")
-        ("socket-mode", po::value(&mode)->default_value(mode), "permission bits of the sockets (octal)")
+        ("socket-mode", po::value(&mode)->default_value(mode), "permission bits of the sockets of domains whose config has no socket mode (octal)")
         ("log-level,l", po::value(&o.log_level)->default_value(o.log_level), "trace|debug|info|warn|error")
         ("ready-fd", po::value(&o.ready_fd), "write READY and a newline to this fd once every socket listens")
-        ("max-queued-messages", po::value(&o.max_queued_messages)->default_value(o.max_queued_messages),
-            "a peer with more unread messages is dropped as stuck")
         ("check-config", po::bool_switch(&o.check_config), "parse and check the config, then exit")
         ("options-file", po::value(&options_file), "read more options from this file (key = value lines)");
     // clang-format on

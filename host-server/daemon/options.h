@@ -20,7 +20,6 @@ struct DaemonOptions {
     std::string log_level = "info";
     int ready_fd = -1;            // write "READY\n" here once every socket listens
     bool check_config = false;    // parse and check, then exit
-    std::size_t max_queued_messages = 16384;
 };
 
 // What the command line asked for: run, or print text (help, version) and exit 0.

@@ -1,5 +1,7 @@
 #include "domain/domain_registry.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 
@@ -7,6 +9,7 @@
 
 #include "memdomain/common/names.h"
 #include "memdomain/common/sizes.h"
+#include "acl/principals.h"
 #include "memdomain/sys/memory.h"
 
 namespace memdomain::server {
@@ -19,6 +22,20 @@ Status check_supported(const config::DomainConfig& d) {
     if (d.policy != config::DomainPolicy::Static)
         return make_error(at + "only policy = static is implemented by this server so far", ENOTSUP);
     return {};
+}
+
+// Socket owner, group and mode for a domain: its socket block, else the
+// server's user, root's group and the daemon's default mode.
+Result<SocketOwnership> socket_ownership(const config::DomainConfig& d, mode_t default_mode) {
+    SocketOwnership o{::geteuid(), 0, default_mode};
+    if (d.socket.owner) {
+        MD_ASSIGN_OR_RETURN(o.uid, resolve_user(*d.socket.owner, d.socket.where));
+    }
+    if (d.socket.group) {
+        MD_ASSIGN_OR_RETURN(o.gid, resolve_group(*d.socket.group, d.socket.where));
+    }
+    if (d.socket.mode) o.mode = static_cast<mode_t>(*d.socket.mode);
+    return o;
 }
 
 }  // namespace
@@ -52,10 +69,18 @@ Status check_hugepage_pools(const config::Config& cfg) {
     return {};
 }
 
+Status check_config(const config::Config& cfg) {
+    for (const auto& d : cfg.domains) {
+        MD_TRY(check_supported(d));
+        MD_TRY(AccessList::from_config(d.access));
+        MD_TRY(socket_ownership(d, 0));
+    }
+    return check_hugepage_pools(cfg);
+}
+
 Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Config& cfg,
                                                                const RegistryOptions& opt, EventLoop& loop) {
-    for (const auto& d : cfg.domains) MD_TRY(check_supported(d));
-    MD_TRY(check_hugepage_pools(cfg));
+    MD_TRY(check_config(cfg));
     const std::string ns_dir = opt.socket_dir + "/ns";
     std::error_code ec;
     std::filesystem::create_directories(ns_dir, ec);
@@ -66,6 +91,10 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
         auto entry = std::make_unique<DomainEntry>();
         entry->config = d;
         MD_ASSIGN_OR_RETURN(entry->acl, AccessList::from_config(d.access));
+        MD_ASSIGN_OR_RETURN(const SocketOwnership ownership, socket_ownership(d, opt.socket_mode));
+        ServerLimits limits = opt.limits;
+        limits.listen_backlog = static_cast<int>(cfg.server.max_pending_connections);
+        limits.max_queued_messages = cfg.server.max_queued_messages;
         const auto count = static_cast<std::uint32_t>(d.segments.size());
         const std::uint64_t generation = new_generation();
         for (std::uint32_t i = 0; i < count; ++i) {
@@ -92,8 +121,8 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
                 [acl, cap](const sys::PeerCredentials& c, const std::vector<gid_t>& groups) {
                     return acl->decide(ClientIdentity{c.uid, c.gid, groups}, cap);
                 },
-                opt.limits);
-            MD_TRY(se.server->start(opt.socket_mode));
+                limits);
+            MD_TRY(se.server->start(ownership));
             spdlog::info("domain {}: segment {}/{} {} of {} pages, {}, served at {}", d.name, i, count,
                          format_size(spec.size), format_size(spec.page_size),
                          sc.access == SegmentAccess::ReadWrite ? "R/W" : "R/O", se.server->socket_path());

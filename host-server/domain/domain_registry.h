@@ -21,14 +21,19 @@ namespace memdomain::server {
 
 struct RegistryOptions {
     std::string socket_dir;
-    mode_t socket_mode = 0660;
-    ServerLimits limits;
+    mode_t socket_mode = 0660;  // for domains whose config has no socket mode
+    ServerLimits limits;        // listen backlog and queue limit come from the config's server block
 };
 
 // Pages each hugepage size needs for `cfg`, checked against the pools. The
 // error names the domain that does not fit, the pages it needs and the pages
 // free. 4K segments are not checked (ordinary memory).
 Status check_hugepage_pools(const config::Config& cfg);
+
+// Everything that can be checked without creating anything: the features
+// this server implements, user and group names (ACLs, socket owners), the
+// hugepage pools. Errors name FILE:LINE:COL. What --check-config runs.
+Status check_config(const config::Config& cfg);
 
 class DomainRegistry {
 public:

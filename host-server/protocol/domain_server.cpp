@@ -2,11 +2,11 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "memdomain/common/ivshmem_protocol.h"
@@ -26,7 +26,12 @@ DomainServer::DomainServer(Segment& segment, std::string socket_path, std::strin
       loop_(loop),
       decide_(std::move(decide)),
       limits_(limits),
-      ids_(segment.spec().max_peers) {}
+      ids_(segment.spec().max_peers) {
+    // A newcomer's initial burst is queued at once and may not fit the socket
+    // buffer: a limit below it would drop well-behaved peers of a big domain.
+    const std::size_t burst = 3 + std::size_t{segment.spec().max_peers} * segment.spec().vectors;
+    limits_.max_queued_messages = std::max(limits_.max_queued_messages, burst);
+}
 
 DomainServer::~DomainServer() {
     for (auto& [id, p] : peers_) {
@@ -43,9 +48,10 @@ DomainServer::~DomainServer() {
     }
 }
 
-Status DomainServer::start(mode_t mode) {
+Status DomainServer::start(const SocketOwnership& ownership) {
     MD_ASSIGN_OR_RETURN(listen_, sys::listen_unix(path_, limits_.listen_backlog));
-    if (::chmod(path_.c_str(), mode) != 0) return sys_error("chmod " + path_);
+    MD_TRY(sys::set_owner(path_, ownership.uid, ownership.gid));
+    MD_TRY(sys::set_mode(path_, ownership.mode));
     MD_ASSIGN_OR_RETURN(listen_token_, loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { on_listen_ready(); }));
     if (!ns_path_.empty()) {
         MD_ASSIGN_OR_RETURN(auto ro, memory_fd_for(SegmentAccess::ReadOnly));

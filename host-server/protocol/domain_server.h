@@ -30,8 +30,17 @@
 
 namespace memdomain::server {
 
+// Who owns the socket file and who may connect (the ACL decides the rest).
+struct SocketOwnership {
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+};
+
 struct ServerLimits {
-    std::size_t max_queued_messages = 16384;  // per peer; past it the peer is dropped as stuck
+    // Per peer; past it the peer is dropped as stuck. Never below the size of
+    // a newcomer's initial burst (3 + max_peers * vectors).
+    std::size_t max_queued_messages = 16384;
     int listen_backlog = 64;
     std::size_t accepts_per_wakeup = 32;  // fairness against a connect flood
 };
@@ -58,13 +67,13 @@ public:
     DomainServer(const DomainServer&) = delete;
     DomainServer& operator=(const DomainServer&) = delete;
 
-    // Binds and listens on the socket (mode applied with chmod), registers
+    // Binds and listens on the socket (owner and mode applied), registers
     // with the loop. A stale socket file of a dead server is replaced. Then
     // publishes the read-only namespace entry: a symlink to this process's
     // O_RDONLY descriptor of the segment (/proc/<pid>/fd/<n>), which QEMU
     // opens with memory-backend-file,readonly=on for ivshmem-plain. Following
     // it takes root or the server's own user (the kernel's ptrace rule).
-    Status start(mode_t mode);
+    Status start(const SocketOwnership& ownership);
     const std::string& socket_path() const { return path_; }
     const std::string& namespace_path() const { return ns_path_; }
     std::vector<PeerInfo> peers() const;

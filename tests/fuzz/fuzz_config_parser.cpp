@@ -41,8 +41,33 @@ bool cpu_list_ok(const std::string& s) {
     return true;
 }
 
+// Owner, group and principals: a decimal id below 2^32 - 1, or a name
+// [a-z_][a-z0-9_-]* with an optional final '$', at most 32 characters.
+bool principal_ok(const std::string& p) {
+    if (p.empty()) return false;
+    if (p[0] >= '0' && p[0] <= '9')
+        return p.size() <= 10 && p.find_first_not_of("0123456789") == std::string::npos &&
+               std::stoull(p) < 0xffffffffull;
+    if (p.size() > 32 || !((p[0] >= 'a' && p[0] <= 'z') || p[0] == '_')) return false;
+    const std::size_t end = p.back() == '$' ? p.size() - 1 : p.size();
+    return p.substr(0, end).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+}
+
+void check_socket(const DomainConfig& d) {
+    const SocketConfig& s = d.socket;
+    if ((s.owner || s.group || s.mode) && (s.where.line == 0 || s.where.column == 0))
+        broken("a socket setting has the location of its block", d.name);
+    if (s.owner && !principal_ok(*s.owner)) broken("socket owner valid", *s.owner);
+    if (s.group && !principal_ok(*s.group)) broken("socket group valid", *s.group);
+    if (s.mode && *s.mode > 0777) broken("socket mode has permission bits only", std::to_string(*s.mode));
+}
+
 void check_config(const Config& c) {
     if (c.version != 1) broken("version is 1", std::to_string(c.version));
+    if (c.server.max_pending_connections < 1 || c.server.max_pending_connections > 4096)
+        broken("max_pending_connections in range", std::to_string(c.server.max_pending_connections));
+    if (c.server.max_queued_messages < 64 || c.server.max_queued_messages > 1048576)
+        broken("max_queued_messages in range", std::to_string(c.server.max_queued_messages));
     std::set<std::string> names;
     for (const DomainConfig& d : c.domains) {
         if (!validate_domain_name(d.name)) broken("domain name valid", d.name);
@@ -68,11 +93,12 @@ void check_config(const Config& c) {
         if (d.access) {
             std::set<std::pair<int, std::string>> seen;
             for (const AclEntry& e : *d.access) {
-                if (e.principal.empty()) broken("principal not empty", d.name);
+                if (!principal_ok(e.principal)) broken("principal valid", e.principal);
                 if (!seen.insert({static_cast<int>(e.kind), e.principal}).second)
                     broken("principals unique", e.principal);
             }
         }
+        check_socket(d);
     }
 }
 

@@ -2,6 +2,7 @@
 // kernel's credentials; read-only is enforced by the kernel (O_RDONLY fd);
 // seals stop every ftruncate; hostile connection floods leave no trace.
 // Users and a group are created with useradd/groupadd (root only).
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,15 +72,20 @@ struct RootView {
     }
 };
 
-class AccessControl : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
+// The test users and group, created once (idempotent) with useradd/groupadd.
+struct AccessControlUsers {
+    static void ensure() {
         if (::geteuid() != 0) return;
         sh(std::string("groupadd -f ") + kGroupReaders);
         for (const char* u : {kUserRw, kUserRo, kUserNone})
             if (!sh(std::string("id ") + u)) sh(std::string("useradd --no-create-home --shell /usr/sbin/nologin ") + u);
         sh(std::string("usermod -a -G ") + kGroupReaders + " " + kUserRo);
     }
+};
+
+class AccessControl : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { AccessControlUsers::ensure(); }
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and switch to them";
         for (const char* u : {kUserRw, kUserRo, kUserNone})
@@ -192,4 +198,39 @@ TEST_F(AccessControl, RefusedFloodLeavesNoFdsAndGrantedPeersStillAttach) {
     EXPECT_TRUE(has(ok, "write: ok")) << ok;
     for (int i = 0; i < 500 && test::count_fds(server_->pid()) != before; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(test::count_fds(server_->pid()), before);
+}
+
+// Socket files carry the owner, group and mode the config asks for, and the
+// kernel enforces them before the ACL is even consulted.
+TEST(SocketOwnership, SocketFileHasConfiguredGroupAndModeAndOthersCannotConnect) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and switch to them";
+    AccessControlUsers::ensure();
+    const std::string cfg = std::string("memdomain Owned {\n"
+                                        "    size {\n        huge 4K = 1MB R/W\n    }\n"
+                                        "    access {\n        group ") + kGroupReaders + " = R/O\n    }\n"
+                            "    socket {\n        group = " + kGroupReaders + "\n        mode = 0660\n    }\n}\n";
+    test::Server server(cfg);
+    ASSERT_TRUE(server.ok()) << server.start_error();
+    ::chmod(server.socket_dir().c_str(), 0755);
+    struct stat st {};
+    ASSERT_EQ(::stat(server.socket("Owned").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0660u);
+    EXPECT_EQ(st.st_uid, 0u);
+    group* g = ::getgrnam(kGroupReaders);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(st.st_gid, g->gr_gid);
+
+    auto run = [&](const char* user) {
+        test::Process::Options o;
+        o.log_path = server.socket_dir() + "/probe-" + user + ".log";
+        o.user = user;
+        test::Process p({ATTACH_PROBE_PATH, server.socket("Owned"), "Owned"}, o);
+        EXPECT_TRUE(p.wait(20s));
+        return p.log();
+    };
+    std::string none = run(kUserNone);
+    EXPECT_NE(none.find("connect: connect " + server.socket("Owned") + ": Permission denied"), std::string::npos)
+        << none;
+    std::string ro = run(kUserRo);
+    EXPECT_NE(ro.find("fd_flags: O_RDONLY"), std::string::npos) << ro;
 }

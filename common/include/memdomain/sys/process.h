@@ -1,4 +1,4 @@
-// Process and filesystem-link system calls, wrapped once.
+// Process and file-metadata system calls (links, owners, modes), wrapped once.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +16,9 @@ Result<std::string> process_executable(pid_t pid);
 // "/proc/<our pid>/fd/<fd>": a path through which root or our own user can
 // reopen the file behind one of our descriptors.
 std::string own_fd_path(int fd);
+// chown and chmod of a path (a socket file, right after bind).
+Status set_owner(const std::string& path, uid_t uid, gid_t gid);
+Status set_mode(const std::string& path, mode_t mode);
 // Makes `link_path` a symlink to `target`, replacing whatever link was there
 // (atomically, through a temporary name and rename).
 Status replace_symlink(const std::string& target, const std::string& link_path);

@@ -3,6 +3,7 @@
 // One gtest case per row: the row's name is the behaviour it checks.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ std::string size_line(const std::string& line) {
 std::string access_line(const std::string& line) {
     return "memdomain A {\n    size { huge 4K = 1MB }\n    access {\n        " + line + "\n    }\n}\n";
 }
+// A domain whose socket block has `line` as line 4, from column 9.
+std::string socket_line(const std::string& line) {
+    return "memdomain A {\n    size { huge 4K = 1MB }\n    socket {\n        " + line + "\n    }\n}\n";
+}
+// A server block whose line 2 (from column 5) is `line`.
+std::string server_line(const std::string& line) { return "server {\n    " + line + "\n}\n"; }
 std::string crlf(const std::string& s) {
     std::string out;
     for (char c : s) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
@@ -44,7 +51,7 @@ std::string seventeen_segments() {
 const std::vector<BadConfig> kBad = {
     // keys
     {"UnknownKeyIsNamedWithTheValidKeys", key_line("colour = red"), "2:5",
-     "unknown key 'colour' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access)"},
+     "unknown key 'colour' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, socket)"},
     {"DuplicateKeyPointsAtTheSecondAndNamesTheFirstLine",
      "memdomain A {\n    type = shared\n    type = local\n    size { huge 4K = 1MB }\n}\n", "3:5",
      "duplicate key 'type' in memdomain 'A' (first set on line 2)"},
@@ -52,7 +59,8 @@ const std::vector<BadConfig> kBad = {
      "memdomain A {\n    size { huge 4K = 1MB }\n    size { huge 4K = 1MB }\n}\n", "3:5", "duplicate key 'size'"},
     {"MissingEqualsAfterKey", key_line("type shared"), "2:10", "unexpected 'shared': expected '=' after 'type'"},
     {"HugeLineOutsideSizeBlock", key_line("huge 4K = 1MB"), "2:5",
-     "unknown key 'huge' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access); "
+     "unknown key 'huge' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
+     "socket); "
      "segment lines go inside size { }"},
     // domains and names
     {"DuplicateDomainPointsAtSecondNameAndFirstLine",
@@ -71,9 +79,9 @@ const std::vector<BadConfig> kBad = {
     {"OpenBraceMissingAfterName", "memdomain A size { huge 4K = 1MB }\n", "1:13",
      "unexpected 'size': expected '{' after the memdomain name"},
     {"UnknownTopLevelKeyword", "domain A { size { huge 4K = 1MB } }\n", "1:1",
-     "unknown top-level keyword 'domain' (expected 'memdomain' or 'version')"},
+     "unknown top-level keyword 'domain' (expected 'memdomain', 'server' or 'version')"},
     {"StrayCloseBraceAtTopLevel", "}\n", "1:1",
-     "unexpected '}': expected 'memdomain', 'version' or the end of the file"},
+     "unexpected '}': expected 'memdomain', 'server', 'version' or the end of the file"},
     {"MissingCloseBraceBeforeNextDomain", "memdomain A {\n    size { huge 4K = 1MB }\nmemdomain B {\n", "3:1",
      "unknown key 'memdomain' in memdomain 'A'"},
     {"MissingSizeBlockPointsAtDomainName", "memdomain A {\n    type = shared\n}\n", "1:11",
@@ -133,6 +141,74 @@ const std::vector<BadConfig> kBad = {
     {"BadAclAccess", access_line("user root = RW"), "4:21", "bad access 'RW' (allowed: R/W, R/O)"},
     {"AclAccessMissing", access_line("user root ="), "5:5", "unexpected '}': expected R/W or R/O after '='"},
     {"UnknownAclKind", access_line("uid 0 = R/W"), "4:9", "unexpected 'uid': expected 'user', 'group' or '}' in the access block"},
+    // socket block
+    {"SocketUnknownKeyListsValidKeys", socket_line("uid = 0"), "4:9",
+     "unknown key 'uid' in the socket block of memdomain 'A' (valid keys: owner, group, mode)"},
+    {"SocketUserKeyHintsAtOwner", socket_line("user = root"), "4:9", "; the socket's user is 'owner'"},
+    {"SocketDuplicateKeyNamesFirstLine", socket_line("mode = 0660\n        mode = 0600"), "5:9",
+     "duplicate key 'mode' in the socket block of memdomain 'A' (first set on line 4)"},
+    {"DuplicateSocketBlockPointsAtSecondAndNamesFirstLine",
+     "memdomain A {\n    socket { mode = 0660 }\n    size { huge 4K = 1MB }\n    socket { mode = 0600 }\n}\n", "4:5",
+     "duplicate socket block in memdomain 'A' (first on line 2)"},
+    {"SocketModeWithoutLeadingZero", socket_line("mode = 660"), "4:16",
+     "bad mode '660': a mode is octal and starts with 0, e.g. 0660"},
+    {"SocketModeWithNonOctalDigit", socket_line("mode = 0689"), "4:16",
+     "bad mode '0689': not an octal number (digits 0-7 only)"},
+    {"SocketModeInHexRefused", socket_line("mode = 0x1ff"), "4:16", "bad mode '0x1ff': not an octal number"},
+    {"SocketModeSymbolicRefused", socket_line("mode = u+rw"), "4:16", "bad mode 'u+rw': a mode is octal"},
+    {"SocketModeSetgidRefused", socket_line("mode = 02770"), "4:16",
+     "bad mode '02770': sets the setuid, setgid or sticky bit, which a socket does not take (use 0000..0777)"},
+    {"SocketModeStickyRefused", socket_line("mode = 01777"), "4:16", "bad mode '01777': sets the setuid, setgid"},
+    {"SocketModeAbove07777Refused", socket_line("mode = 077777"), "4:16",
+     "bad mode '077777': above 0777 (a mode holds permission bits only)"},
+    {"SocketModeOverflowing32BitsIsAboveNotGarbage", socket_line("mode = 0777777777777"), "4:16",
+     "bad mode '0777777777777': above 0777"},
+    {"SocketModeMissing", socket_line("mode ="), "5:5",
+     "unexpected '}': expected an octal mode such as 0660 after 'mode ='"},
+    {"SocketOwnerBadName", socket_line("owner = Root"), "4:17", "bad user or group name 'Root'"},
+    {"SocketOwnerMissingEquals", socket_line("owner root"), "4:15", "unexpected 'root': expected '=' after 'owner'"},
+    {"SocketGroupIdTooLarge", socket_line("group = 4294967295"), "4:17", "bad id '4294967295'"},
+    {"SocketGivenAsScalar", key_line("socket = 0660"), "2:12", "unexpected '=': expected '{' after 'socket'"},
+    {"SocketBlockAtTopLevel", "socket { mode = 0660 }\n", "1:1",
+     "unknown top-level keyword 'socket' (expected 'memdomain', 'server' or 'version'); socket { } goes inside a "
+     "memdomain"},
+    {"SocketKeyOutsideSocketBlock", key_line("mode = 0660"), "2:5",
+     "unknown key 'mode' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
+     "socket); socket keys go inside socket { }"},
+    {"EndOfFileInsideSocketBlock", "memdomain A {\n    size { huge 4K = 1MB }\n    socket { mode = 0660", "3:25",
+     "unexpected end of file: expected 'owner', 'group', 'mode' or '}' in the socket block"},
+    // server block
+    {"ServerUnknownKeyListsValidKeys", server_line("backlog = 5"), "2:5",
+     "unknown key 'backlog' in the server block (valid keys: max_pending_connections, max_queued_messages)"},
+    {"ServerDuplicateKeyNamesFirstLine", "server {\n    max_queued_messages = 64\n    max_queued_messages = 128\n}\n",
+     "3:5", "duplicate key 'max_queued_messages' in the server block (first set on line 2)"},
+    {"DuplicateServerBlockPointsAtSecondAndNamesFirstLine",
+     "server { }\nmemdomain A { size { huge 4K = 1MB } }\nserver { }\n", "3:1", "duplicate server block (first on line 1)"},
+    {"MaxPendingConnectionsZero", server_line("max_pending_connections = 0"), "2:31",
+     "max_pending_connections must be a number from 1 to 4096, not '0'"},
+    {"MaxPendingConnectionsAbove4096", server_line("max_pending_connections = 4097"), "2:31",
+     "max_pending_connections must be a number from 1 to 4096, not '4097'"},
+    {"MaxQueuedMessagesBelow64", server_line("max_queued_messages = 63"), "2:27",
+     "max_queued_messages must be a number from 64 to 1048576, not '63'"},
+    {"MaxQueuedMessagesAbove1048576", server_line("max_queued_messages = 1048577"), "2:27",
+     "max_queued_messages must be a number from 64 to 1048576, not '1048577'"},
+    {"MaxQueuedMessagesWithSuffixRefused", server_line("max_queued_messages = 16K"), "2:27",
+     "max_queued_messages must be a number from 64 to 1048576, not '16K'"},
+    {"MaxQueuedMessagesMissing", server_line("max_queued_messages = }"), "2:27",
+     "unexpected '}': expected a number of messages (64..1048576) after 'max_queued_messages ='"},
+    {"ServerGivenAsScalar", "server = 1\n", "1:8", "unexpected '=': expected '{' after 'server'"},
+    {"ServerBlockInsideDomainHintsTopLevel", key_line("server { }"), "2:5",
+     "unknown key 'server' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
+     "socket); server { } is a top-level block, outside every memdomain"},
+    {"ServerLimitInsideDomain", key_line("max_pending_connections = 64"), "2:5",
+     "; limits go inside the top-level server { }"},
+    {"ServerLimitAtTopLevel", "max_queued_messages = 64\n", "1:1",
+     "unknown top-level keyword 'max_queued_messages' (expected 'memdomain', 'server' or 'version'); limits go "
+     "inside server { }"},
+    {"ServerCloseBraceMissingBeforeDomain",
+     "server {\n    max_queued_messages = 64\nmemdomain A { size { huge 4K = 1MB } }\n", "3:1",
+     "unknown key 'memdomain' in the server block (valid keys: max_pending_connections, max_queued_messages); is "
+     "the '}' of the server block missing?"},
     // version
     {"VersionTwoRefused", "version = 2\n", "1:11", "unsupported config version '2': this memdomaind reads version 1"},
     {"VersionAfterDomain", "memdomain A { size { huge 4K = 1MB } }\nversion = 1\n", "2:1",
@@ -149,6 +225,9 @@ const std::vector<BadConfig> kBad = {
     {"TabCountsAsOneColumn", "memdomain A {\n\t\ttype = bogus\n    size { huge 4K = 1MB }\n}\n", "2:10",
      "bad type 'bogus'"},
 };
+
+// gtest prints a failing row by its name instead of its bytes.
+void PrintTo(const BadConfig& row, std::ostream* os) { *os << row.name; }
 
 class ConfigError : public ::testing::TestWithParam<BadConfig> {};
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "config/config_parser.h"
 
@@ -40,6 +42,44 @@ TEST(ConfigFiles, ShippedConfigHasMainMemOn2MPagesAndScratchOn4KPages) {
     EXPECT_EQ(s.segments[0].size, 1 * MiB);
     EXPECT_EQ(s.segments[0].access, SegmentAccess::ReadWrite);
     EXPECT_EQ(s.segments[0].where.file, kSource + "/config/memdomain.conf");
+}
+
+// Its server and socket blocks are comments only: the shipped behaviour is
+// the daemon's defaults.
+TEST(ConfigFiles, ShippedConfigKeepsDefaultLimitsAndSocketSettings) {
+    auto c = parse_file_ok(kSource + "/config/memdomain.conf");
+    EXPECT_EQ(c.server.max_pending_connections, 64u);
+    EXPECT_EQ(c.server.max_queued_messages, 16384u);
+    ASSERT_EQ(c.domains.size(), 2u);
+    for (const DomainConfig& d : c.domains) {
+        EXPECT_EQ(d.socket.where.line, 0u) << d.name;
+        EXPECT_FALSE(d.socket.owner || d.socket.group || d.socket.mode) << d.name;
+    }
+}
+
+TEST(ConfigFiles, GuardedExampleHasRootOnlySocketAndRootGrants) {
+    auto c = parse_file_ok(kSource + "/config/examples/guarded.conf");
+    EXPECT_EQ(c.server.max_pending_connections, 64u);
+    EXPECT_EQ(c.server.max_queued_messages, 16384u);
+    ASSERT_EQ(c.domains.size(), 1u);
+    const DomainConfig& d = c.domains[0];
+    EXPECT_EQ(d.name, "Vault");
+    EXPECT_EQ(d.max_peers, 4u);
+    ASSERT_EQ(d.segments.size(), 1u);
+    EXPECT_EQ(d.segments[0].page_class, PageClass::k4K);
+    EXPECT_EQ(d.segments[0].size, 1 * MiB);
+    ASSERT_TRUE(d.access.has_value());
+    ASSERT_EQ(d.access->size(), 2u);
+    EXPECT_EQ((*d.access)[0].kind, AclEntry::Kind::User);
+    EXPECT_EQ((*d.access)[0].principal, "root");
+    EXPECT_EQ((*d.access)[0].access, SegmentAccess::ReadWrite);
+    EXPECT_EQ((*d.access)[1].kind, AclEntry::Kind::Group);
+    EXPECT_EQ((*d.access)[1].principal, "root");
+    EXPECT_EQ((*d.access)[1].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ(d.socket.owner, std::optional<std::string>("root"));
+    EXPECT_EQ(d.socket.group, std::optional<std::string>("root"));
+    EXPECT_EQ(d.socket.mode, std::optional<std::uint32_t>(0660));
+    EXPECT_NE(d.socket.where.line, 0u);
 }
 
 TEST(ConfigFiles, TalkExampleHasA4KReadWriteAndA2MReadOnlySegment) {

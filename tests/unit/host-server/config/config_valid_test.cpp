@@ -2,8 +2,10 @@
 // every key, every spelling the grammar allows, free-form layout, CRLF.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "config/config_parser.h"
 
@@ -224,6 +226,120 @@ TEST(ConfigValid, DomainsKeepTheirOrder) {
     EXPECT_EQ(c.domains[0].name, "Z");
     EXPECT_EQ(c.domains[1].name, "A");
     EXPECT_EQ(c.domains[2].name, "M");
+}
+
+// --- server { } --------------------------------------------------------------
+TEST(ConfigValid, NoServerBlockGivesTheDefaultLimits) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " }");
+    EXPECT_EQ(c.server.max_pending_connections, 64u);
+    EXPECT_EQ(c.server.max_queued_messages, 16384u);
+}
+
+TEST(ConfigValid, ServerBlockSetsBothLimits) {
+    auto c = parse_ok("version = 1\nserver {\n  max_pending_connections = 128\n  max_queued_messages = 4096\n}\n"
+                      "memdomain A { " + kOneSegment + " }\n");
+    EXPECT_EQ(c.server.max_pending_connections, 128u);
+    EXPECT_EQ(c.server.max_queued_messages, 4096u);
+    EXPECT_EQ(c.domains.size(), 1u);
+}
+
+TEST(ConfigValid, ServerBlockKeepsTheDefaultOfAnUnsetLimit) {
+    auto c = parse_ok("server { max_queued_messages = 100 }");
+    EXPECT_EQ(c.server.max_pending_connections, 64u);
+    EXPECT_EQ(c.server.max_queued_messages, 100u);
+}
+
+TEST(ConfigValid, ServerBlockMayStandBetweenAndAfterDomains) {
+    auto between = parse_ok("memdomain A { " + kOneSegment + " } server { max_pending_connections = 7 } memdomain B { " +
+                            kOneSegment + " }");
+    EXPECT_EQ(between.domains.size(), 2u);
+    EXPECT_EQ(between.server.max_pending_connections, 7u);
+    auto last = parse_ok("memdomain A { " + kOneSegment + " }\nserver{max_queued_messages=65}");
+    EXPECT_EQ(last.server.max_queued_messages, 65u);
+}
+
+TEST(ConfigValid, ServerLimitsAcceptTheirBounds) {
+    auto low = parse_ok("server { max_pending_connections = 1 max_queued_messages = 64 }");
+    EXPECT_EQ(low.server.max_pending_connections, 1u);
+    EXPECT_EQ(low.server.max_queued_messages, 64u);
+    auto high = parse_ok("server { max_pending_connections = 4096 max_queued_messages = 1048576 }");
+    EXPECT_EQ(high.server.max_pending_connections, 4096u);
+    EXPECT_EQ(high.server.max_queued_messages, 1048576u);
+}
+
+TEST(ConfigValid, EmptyServerBlockGivesTheDefaultLimits) {
+    auto c = parse_ok("server { }");
+    EXPECT_EQ(c.server.max_pending_connections, 64u);
+    EXPECT_EQ(c.server.max_queued_messages, 16384u);
+}
+
+// --- socket { } --------------------------------------------------------------
+TEST(ConfigValid, NoSocketBlockLeavesEverySocketSettingUnset) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const SocketConfig& s = c.domains[0].socket;
+    EXPECT_FALSE(s.owner.has_value());
+    EXPECT_FALSE(s.group.has_value());
+    EXPECT_FALSE(s.mode.has_value());
+    EXPECT_EQ(s.where.line, 0u);
+}
+
+TEST(ConfigValid, SocketBlockIsReadIntoTheModelWithItsLocation) {
+    auto c = parse_ok("memdomain A {\n  " + kOneSegment + "\n  socket {\n    owner = root\n    group = kvm\n"
+                      "    mode = 0660\n  }\n}\n");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const SocketConfig& s = c.domains[0].socket;
+    EXPECT_EQ(s.owner, std::optional<std::string>("root"));
+    EXPECT_EQ(s.group, std::optional<std::string>("kvm"));
+    EXPECT_EQ(s.mode, std::optional<std::uint32_t>(0660));
+    EXPECT_EQ(to_string(s.where), "test.conf:3:3");
+}
+
+TEST(ConfigValid, SocketOwnerAndGroupMayBeDecimalIdsKeptAsWritten) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " socket { group = 0 owner = 1001 } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].socket.owner, std::optional<std::string>("1001"));
+    EXPECT_EQ(c.domains[0].socket.group, std::optional<std::string>("0"));
+    EXPECT_FALSE(c.domains[0].socket.mode.has_value());
+}
+
+TEST(ConfigValid, SocketModesAreOctalWithAnyNumberOfLeadingZeros) {
+    const std::pair<const char*, std::uint32_t> modes[] = {
+        {"0", 0}, {"00", 0}, {"0600", 0600}, {"0777", 0777}, {"00000644", 0644}, {"0007", 07}};
+    for (const auto& [text, value] : modes) {
+        auto c = parse_ok(std::string("memdomain A { ") + kOneSegment + " socket { mode = " + text + " } }");
+        ASSERT_EQ(c.domains.size(), 1u) << text;
+        EXPECT_EQ(c.domains[0].socket.mode, std::optional<std::uint32_t>(value)) << text;
+    }
+}
+
+TEST(ConfigValid, EmptySocketBlockSetsOnlyItsLocation) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " socket{} }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const SocketConfig& s = c.domains[0].socket;
+    EXPECT_FALSE(s.owner || s.group || s.mode);
+    EXPECT_EQ(s.where.line, 1u);
+    EXPECT_EQ(s.where.column, 38u);
+}
+
+TEST(ConfigValid, SocketBlockBelongsToItsOwnDomainOnly) {
+    auto c = parse_ok("memdomain A { socket { mode = 0600 } " + kOneSegment + " } memdomain B { " + kOneSegment +
+                      " socket { mode = 0666 owner = root } } memdomain C { " + kOneSegment + " }");
+    ASSERT_EQ(c.domains.size(), 3u);
+    EXPECT_EQ(c.domains[0].socket.mode, std::optional<std::uint32_t>(0600));
+    EXPECT_FALSE(c.domains[0].socket.owner.has_value());
+    EXPECT_EQ(c.domains[1].socket.mode, std::optional<std::uint32_t>(0666));
+    EXPECT_EQ(c.domains[1].socket.owner, std::optional<std::string>("root"));
+    EXPECT_FALSE(c.domains[2].socket.mode.has_value());
+    EXPECT_EQ(c.domains[2].socket.where.line, 0u);
+}
+
+TEST(ConfigValid, SocketGroupKeywordDoesNotOpenAnAccessEntry) {
+    auto c = parse_ok("memdomain A { " + kOneSegment + " socket { group = kvm } access { group kvm = R/O } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].socket.group, std::optional<std::string>("kvm"));
+    ASSERT_EQ(c.domains[0].access->size(), 1u);
+    EXPECT_EQ((*c.domains[0].access)[0].access, SegmentAccess::ReadOnly);
 }
 
 TEST(ConfigValid, StreamOverloadReadsTheWholeStream) {

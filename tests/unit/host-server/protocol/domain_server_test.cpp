@@ -192,7 +192,7 @@ TEST(DomainServer, ClientThatSendsBytesIsDisconnected) {
 }
 
 TEST(DomainServer, ClientThatNeverReadsDoesNotBlockOthers) {
-    test::Server server(kConfig, {"--max-queued-messages", "64"});
+    test::Server server(std::string("server {\n    max_queued_messages = 64\n}\n") + kConfig);
     ASSERT_TRUE(server.ok()) << server.start_error();
     // A client that connects and never reads a byte.
     auto stuck = sys::connect_unix(server.socket("Proto"));
