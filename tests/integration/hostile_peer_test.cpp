@@ -15,16 +15,7 @@
 namespace memdomain::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-memdomain Pair {
-    type = shared
-    policy = static
-    vectors = 1
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("Pair", "1MB", 1);
 
 // A client that speaks the protocol by hand: the first three messages only.
 struct RawPeer {

@@ -11,16 +11,7 @@ namespace memdomain::test {
 namespace {
 
 constexpr std::uint64_t kPagesNeeded = 2;  // the 4 MiB domain below
-constexpr const char* kConfig = R"(
-memdomain Huge2M {
-    type = shared
-    policy = static
-    vectors = 1
-    size {
-        huge 2M = 4MB R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("Huge2M", "4MB", 1, "2M");
 
 TEST(HugepageDomain, TwoPeersShareBytesAndDoorbellsOn2MPages) {
     auto pool = sys::hugepage_pool(2 * MiB);

@@ -12,16 +12,7 @@
 namespace memdomain::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-memdomain Trio {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("Trio");
 
 class ThreePeers : public ::testing::Test {
 protected:

@@ -12,23 +12,7 @@
 namespace memdomain::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-memdomain Echo {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-memdomain Other {
-    type = shared
-    policy = static
-    size {
-        huge 4K = 64K R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("Echo") + domain_config("Other", "64K", 1);
 
 class Tools : public ::testing::Test {
 protected:

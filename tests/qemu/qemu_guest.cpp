@@ -3,23 +3,6 @@
 
 namespace memdomain::test {
 
-std::string domain_config(const std::string& name, const std::string& size, unsigned vectors,
-                          const std::string& page, const std::string& access) {
-    return "memdomain " + name +
-           " {\n"
-           "    type = shared\n"
-           "    policy = static\n"
-           "    vectors = " +
-           std::to_string(vectors) +
-           "\n"
-           "    size {\n"
-           "        huge " +
-           page + " = " + size + " " + access +
-           "\n"
-           "    }\n"
-           "}\n";
-}
-
 std::vector<std::string> doorbell_args(const std::string& socket, unsigned vectors) {
     return {"-chardev", "socket,id=md0,path=" + socket, "-device",
             "ivshmem-doorbell,chardev=md0,vectors=" + std::to_string(vectors) + ",addr=04.0"};

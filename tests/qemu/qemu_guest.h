@@ -16,11 +16,6 @@
 
 namespace memdomain::test {
 
-// A one-segment shared, static domain: "huge <page> = <size> <access>"
-// (access "R/W" or "R/O").
-std::string domain_config(const std::string& name, const std::string& size = "1MB", unsigned vectors = 2,
-                          const std::string& page = "4K", const std::string& access = "R/W");
-
 // The -chardev/-device pair of a doorbell attach, device at slot 4 of bus 0.
 std::vector<std::string> doorbell_args(const std::string& socket, unsigned vectors);
 

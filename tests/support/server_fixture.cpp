@@ -24,6 +24,24 @@ TempDir::~TempDir() {
 
 std::string memdomaind_path() { return MEMDOMAIND_PATH; }
 
+std::string domain_config(const std::string& name, const std::string& size, unsigned vectors,
+                          const std::string& page, const std::string& access) {
+    return "memdomain " + name +
+           " {\n"
+           "    type = shared\n"
+           "    policy = static\n"
+           "    vectors = " +
+           std::to_string(vectors) +
+           "\n"
+           "    size {\n"
+           "        huge " +
+           page + " = " + size + " " + access +
+           "\n"
+           "    }\n"
+           "}\n";
+}
+
+
 Server::Server(const std::string& config_text, std::vector<std::string> extra_args)
     : config_(dir_.file("memdomain.conf")), extra_(std::move(extra_args)) {
     std::ofstream(config_) << config_text;

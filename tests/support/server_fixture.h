@@ -28,6 +28,11 @@ private:
 
 std::string memdomaind_path();  // the binary built with the tests
 
+// The config text of a one-segment shared, static domain:
+// "huge <page> = <size> <access>" (access "R/W" or "R/O").
+std::string domain_config(const std::string& name, const std::string& size = "1MB", unsigned vectors = 2,
+                          const std::string& page = "4K", const std::string& access = "R/W");
+
 class Server {
 public:
     // Writes `config_text` to DIR/memdomain.conf and starts the daemon with

@@ -11,15 +11,7 @@ namespace memdomain::test {
 namespace {
 
 // 4K pages: these tests must not depend on the hugepage pool.
-constexpr const char* kConfig = R"(memdomain VmTest {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("VmTest");
 
 std::string current_test() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

@@ -10,16 +10,7 @@
 namespace memdomain::test {
 namespace {
 
-constexpr const char* kConfig = R"(
-memdomain CApi {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("CApi");
 
 class CApi : public ::testing::Test {
 protected:

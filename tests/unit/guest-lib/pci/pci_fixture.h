@@ -15,16 +15,7 @@
 
 namespace memdomain::test {
 
-inline constexpr const char* kPciConfig = R"(
-memdomain PciMem {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-)";
+inline const std::string kPciConfig = domain_config("PciMem");
 inline constexpr const char* kDomain = "PciMem";
 inline constexpr const char* kAddress = "0000:00:04.0";
 

@@ -19,23 +19,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr const char* kConfig = R"(
-memdomain Solo {
-    type = shared
-    policy = static
-    vectors = 2
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-memdomain Second {
-    type = shared
-    policy = static
-    size {
-        huge 4K = 64K R/W
-    }
-}
-)";
+const std::string kConfig = domain_config("Solo") + domain_config("Second", "64K", 1);
 
 class SocketTransport : public ::testing::Test {
 protected:
