@@ -30,6 +30,7 @@ export BUILD_DIR=$root/build
 step "build" "$root/scripts/build.sh"
 step "tests" ctest --test-dir "$root/build" --output-on-failure -j2 --timeout 600
 step "demo" "$root/scripts/demo.sh" --once --socket-dir "$(mktemp -d)/sockets"
+step "install" "$root/tests/install/check-install.sh" "$root/build"
 if [ "$asan" = 1 ]; then
   step "build (asan+ubsan)" env BUILD_DIR="$root/build-asan" BUILD_TYPE=Debug "$root/scripts/build.sh" -DMEMDOMAIN_SANITIZE=ON
   # The VM scenarios run statically linked guest tools, which the sanitizers

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -87,6 +89,13 @@ bool Server::start(std::chrono::milliseconds timeout) {
     start_error_ = "memdomaind did not report READY; log:\n" + proc_.log();
     proc_.kill();
     return false;
+}
+
+std::optional<int> Server::stop(std::chrono::milliseconds timeout) {
+    proc_.signal(SIGTERM);
+    auto st = proc_.wait(timeout);
+    if (!st) proc_.kill();
+    return st;
 }
 
 bool Server::restart(std::chrono::milliseconds timeout) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ public:
     Process& process() { return proc_; }
     pid_t pid() const { return proc_.pid(); }
     std::string log() const { return proc_.log(); }
+    // SIGTERM, then wait: the exit status as from waitpid (nullopt if it did
+    // not exit in time, after which it is killed). Under LeakSanitizer a
+    // leak makes this status non-zero.
+    std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // SIGKILL and restart on the same directory and config.
     bool restart(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 

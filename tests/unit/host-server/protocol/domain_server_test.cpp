@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -71,6 +73,14 @@ struct RawPeer {
         return std::move(m).value();
     }
 };
+
+// Hostile clients must not make the server leak: it exits cleanly after
+// them (under LeakSanitizer a leak would make the exit status non-zero).
+void expect_clean_exit(test::Server& server) {
+    auto st = server.stop();
+    ASSERT_TRUE(st) << "memdomaind did not exit on SIGTERM";
+    EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << "exit status " << *st << "\n" << server.log();
+}
 
 }  // namespace
 
@@ -189,6 +199,7 @@ TEST(DomainServer, ClientThatSendsBytesIsDisconnected) {
     EXPECT_FALSE(leave->fd.valid());
     auto gone = sys::receive_message(bad.sock.get(), 2000ms);
     EXPECT_FALSE(gone);
+    expect_clean_exit(server);
 }
 
 TEST(DomainServer, ClientThatNeverReadsDoesNotBlockOthers) {
@@ -208,6 +219,21 @@ TEST(DomainServer, ClientThatNeverReadsDoesNotBlockOthers) {
     EXPECT_LT(rounds, 3000) << "the stuck client was never dropped";
     RawPeer after = RawPeer::connect(server.socket("Proto"));
     EXPECT_GE(after.id, 0);
+    expect_clean_exit(server);
+}
+
+TEST(DomainServer, PeersOfOneDomainHearNothingOfAnother) {
+    test::Server server(std::string(kConfig) + test::domain_config("Other"));
+    ASSERT_TRUE(server.ok()) << server.start_error();
+    RawPeer a = RawPeer::connect(server.socket("Proto"));
+    RawPeer other = RawPeer::connect(server.socket("Other"));
+    EXPECT_TRUE(other.others.empty()) << "a peer of Other must not receive Proto's eventfds";
+    EXPECT_FALSE(a.next(200ms)) << "a peer of Proto must not hear of Other's newcomer";
+    // Distinct memory: the fds are different files.
+    struct stat sa {}, so {};
+    ::fstat(a.memfd.get(), &sa);
+    ::fstat(other.memfd.get(), &so);
+    EXPECT_NE(sa.st_ino, so.st_ino);
 }
 
 TEST(DomainServer, FdCountReturnsAfterPeersLeave) {
@@ -238,4 +264,5 @@ TEST(DomainServer, ConnectionFloodLeavesServerUsable) {
     // working through their hang-ups.
     for (int i = 0; i < 1000 && test::count_fds(server.pid()) != before; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(test::count_fds(server.pid()), before);
+    expect_clean_exit(server);
 }
