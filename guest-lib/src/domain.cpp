@@ -93,6 +93,8 @@ std::vector<PeerEvent> Domain::events() {
     return out;
 }
 
+Status Domain::refresh() { return t_->process_events(nullptr); }
+
 Status Domain::notify(PeerId peer, std::uint32_t vector) { return t_->notify(peer, vector); }
 Result<std::uint64_t> Domain::wait(std::uint32_t vector, std::chrono::milliseconds timeout) {
     return t_->wait(vector, timeout);

@@ -117,6 +117,10 @@ public:
     std::vector<PeerId> peers();
     // Joins and leaves since the last call (processes pending messages first).
     std::vector<PeerEvent> events();
+    // Processes pending joins and leaves (kept for events()) and says whether
+    // the domain is still served: ECONNRESET once the server has hung up. The
+    // memory stays mapped and usable either way, as it does for QEMU.
+    Status refresh();
 
     // Rings `peer` on `vector`. Errors: EINVAL (vector out of range), ENOENT
     // (no such peer attached), or the system error of the doorbell write.

@@ -126,6 +126,11 @@ int md_doorbell_fd(const struct md_domain *d, uint32_t vector);
  * up it stays readable. Owned by the handle. */
 int md_event_fd(const struct md_domain *d);
 
+/* Processes pending joins/leaves and says whether the domain is still
+ * served: 0, or -ECONNRESET once the server has hung up (the memory stays
+ * mapped and usable), or -EINVAL for a NULL handle. */
+int md_refresh(struct md_domain *d);
+
 #ifdef __cplusplus
 }
 #endif

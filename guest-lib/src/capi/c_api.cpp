@@ -111,4 +111,10 @@ int64_t md_wait(struct md_domain* d, uint32_t vector, int timeout_ms) {
 int md_doorbell_fd(const struct md_domain* d, uint32_t vector) { return d ? d->domain.doorbell_fd(vector) : -1; }
 int md_event_fd(const struct md_domain* d) { return d ? d->domain.event_fd() : -1; }
 
+int md_refresh(struct md_domain* d) {
+    if (d == nullptr) return fail(EINVAL, "md_refresh: domain is NULL");
+    auto st = d->domain.refresh();
+    return st ? 0 : fail(st.error());
+}
+
 }  // extern "C"

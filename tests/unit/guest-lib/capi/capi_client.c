@@ -121,3 +121,29 @@ int c_zeroed_options_open(const char *socket_dir, const char *name) {
     md_close(d);
     return rc;
 }
+
+int c_refresh_after_server_death(const char *socket_dir, const char *name, void (*kill_server)(void *), void *ctx) {
+    struct md_open_options o;
+    struct md_domain *d = NULL;
+    int rc, i;
+    md_open_options_init(&o);
+    o.transport = MD_TRANSPORT_SOCKET;
+    o.socket_dir = socket_dir;
+    if (md_open(name, &o, &d) != 0) return -1000;
+    if (md_refresh(d) != 0) {
+        md_close(d);
+        return -1001;
+    }
+    kill_server(ctx);
+    rc = 0;
+    for (i = 0; i < 300 && rc == 0; ++i) {
+        struct pollfd p;
+        p.fd = md_event_fd(d);
+        p.events = POLLIN;
+        p.revents = 0;
+        poll(&p, 1, 10);
+        rc = md_refresh(d);
+    }
+    md_close(d);
+    return rc;
+}

@@ -35,6 +35,9 @@ int c_two_handles_talk(const char *socket_dir, const char *name);
 int c_argument_errors(const char *socket_dir, const char *name);
 /* md_open with a zero-initialised options struct (timeout 0 = default). */
 int c_zeroed_options_open(const char *socket_dir, const char *name);
+/* Opens, checks md_refresh() is 0, calls kill_server(ctx), then returns what
+ * md_refresh() says once the hang-up arrives (-ECONNRESET expected). */
+int c_refresh_after_server_death(const char *socket_dir, const char *name, void (*kill_server)(void *), void *ctx);
 /* The C99 check's only function: md_open_options_init's defaults. */
 int c99_defaults_ok(void);
 

@@ -50,6 +50,11 @@ TEST_F(CApi, ZeroedOptionsMeanTheDefaultTimeout) {
     EXPECT_EQ(c_zeroed_options_open(dir(), "CApi"), 0) << md_last_error();
 }
 
+TEST_F(CApi, RefreshReportsServerHangUpAsNegativeEconnreset) {
+    auto kill_server = [](void* ctx) { static_cast<Server*>(ctx)->process().kill(); };
+    EXPECT_EQ(c_refresh_after_server_death(dir(), "CApi", kill_server, &server_), -ECONNRESET) << md_last_error();
+}
+
 TEST(CApiOptions, InitSetsTheDocumentedDefaults) { EXPECT_TRUE(c99_defaults_ok()); }
 
 }  // namespace

@@ -187,6 +187,21 @@ TEST_F(SocketTransport, ServerKilledIsECONNRESETAndMemoryStaysUsable) {
     EXPECT_FALSE((*a)->process_events(nullptr)) << "the hang-up must stay reported";
 }
 
+TEST_F(SocketTransport, DomainRefreshReportsTheServerHangUp) {
+    OpenOptions o = options();
+    o.transport = TransportKind::Socket;
+    auto d = Domain::open("Solo", o);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_TRUE(d->refresh());
+    server_.process().kill();
+    Status st;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while ((st = d->refresh()) && std::chrono::steady_clock::now() < deadline)
+        (void)sys::wait_readable(d->event_fd(), milliseconds(50));
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().sys, ECONNRESET) << st.error().message;
+}
+
 TEST_F(SocketTransport, ListingShowsDomainSocketsAndSegmentsOnly) {
     auto extra = sys::listen_unix(server_.socket_dir() + "/Multi@1.sock", 1);
     ASSERT_TRUE(extra) << extra.error().message;
