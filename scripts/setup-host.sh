@@ -23,14 +23,13 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git
   libboost-program-options-dev nlohmann-json3-dev libspdlog-dev libfmt-dev tao-pegtl-dev libnuma-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  googletest libgtest-dev libgmock-dev
   # fuzzing and sanitizers
   clang-14 libclang-rt-14-dev
-  # QEMU, guest image, DPDK, libvirt
-  qemu-system-x86 qemu-utils busybox-static linux-image-amd64 xz-utils cpio kmod
-  dpdk libdpdk-dev libvirt-daemon-system libvirt-clients libvirt-dev
-  # tools the tests use
-  procps psmisc util-linux passwd
+  # QEMU and the test guest (kernel, busybox initramfs)
+  qemu-system-x86 qemu-utils busybox-static linux-image-amd64 xz-utils cpio gzip kmod
+  # tools the tests use (useradd for the access-control tests)
+  procps util-linux passwd
 )
 missing=()
 for p in "${packages[@]}"; do
