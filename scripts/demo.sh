@@ -26,6 +26,7 @@ export MEMDOMAIN_SOCKET_DIR=$sockdir
 bin=$build/host-server/memdomaind
 info=$build/guest-lib/memdomain-info
 ping=$build/guest-lib/memdomain-ping
+ctl=$build/host-server/memdomainctl
 
 work=$(mktemp -d)
 server_pid=""
@@ -58,6 +59,10 @@ wait "$pong_pid"; pong_pid=""
 sed 's/^/   [peer B] /' "$work/pong.log"
 echo; echo "== memdomain-info MainMem"
 "$info" MainMem
+echo; echo "== memdomainctl list (the control socket)"
+"$ctl" list
+echo; echo "== memdomainctl qemu-args MainMem (attach a VM)"
+"$ctl" qemu-args MainMem
 
 if [ "$once" = 1 ]; then
   echo; echo "demo: ok"

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_parser.h"
+#include "control/control_server.h"
 #include "daemon/event_loop.h"
 #include "daemon/options.h"
 #include "domain/domain_registry.h"
@@ -98,6 +99,14 @@ int run(const DaemonOptions& o) {
         spdlog::error("{}", reg.error().message);
         return 1;
     }
+    // The control socket answers for the registry, so it comes after it
+    // (and goes before it); root's group and mode 0660, like the domains'
+    // default: whoever may connect may read.
+    control::ControlServer ctl(**reg, o.socket_dir, *loop);
+    if (auto st = ctl.start(::geteuid(), 0, 0660); !st) {
+        spdlog::error("control socket: {}", st.error().message);
+        return 1;
+    }
     auto sig_token = loop->add(sig->get(), EPOLLIN, [&](std::uint32_t) {
         signalfd_siginfo si{};
         while (::read(sig->get(), &si, sizeof si) == sizeof si) {
@@ -113,8 +122,8 @@ int run(const DaemonOptions& o) {
         spdlog::error("{}", sig_token.error().message);
         return 1;
     }
-    spdlog::info("memdomaind {} ready: {} domain(s) in {}", MEMDOMAIN_VERSION, (*reg)->domains().size(),
-                 o.socket_dir);
+    spdlog::info("memdomaind {} ready: {} domain(s) in {}, control at {}", MEMDOMAIN_VERSION,
+                 (*reg)->domains().size(), o.socket_dir, ctl.socket_path());
     if (o.ready_fd >= 0) {
         (void)!::write(o.ready_fd, "READY\n", 6);
         ::close(o.ready_fd);

@@ -16,7 +16,7 @@ trap cleanup EXIT
 
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in sbin/memdomaind bin/memdomain-info bin/memdomain-ping include/memdomain/domain.h \
+for f in sbin/memdomaind bin/memdomainctl bin/memdomain-info bin/memdomain-ping include/memdomain/domain.h \
          include/memdomain/memdomain.h include/memdomain/common/segment_header.h \
          etc/memdomain/memdomain.conf; do
   [ -e "$prefix/$f" ] || { echo "check-install: $f was not installed" >&2; exit 1; }
@@ -36,4 +36,5 @@ export LD_LIBRARY_PATH=$libdir
 "$work/consumer/consumer_cxx" Scratch
 "$work/consumer/consumer_c" Scratch
 "$prefix/bin/memdomain-info" Scratch >/dev/null
+"$prefix/bin/memdomainctl" list | grep -q Scratch
 echo "check-install: ok (installed tree at a temporary prefix, consumers built with find_package and pkg-config)"

@@ -1,0 +1,177 @@
+#include "control/control_server.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "control/control_verbs.h"
+#include "memdomain/sys/stream.h"
+#include "memdomain/common/names.h"
+#include "memdomain/sys/process.h"
+
+namespace memdomain::control {
+
+ControlServer::ControlServer(const server::DomainRegistry& registry, std::string socket_dir,
+                             server::EventLoop& loop, ControlLimits limits)
+    : registry_(registry),
+      socket_dir_(std::move(socket_dir)),
+      path_(socket_dir_ + "/" + std::string(kControlSocketName)),
+      loop_(loop),
+      limits_(limits),
+      started_(std::chrono::steady_clock::now()) {}
+
+ControlServer::~ControlServer() {
+    for (auto& [id, c] : clients_) loop_.remove(c->token);
+    if (listen_token_ != 0) loop_.remove(listen_token_);
+    if (listen_.valid()) ::unlink(path_.c_str());
+}
+
+Status ControlServer::start(uid_t owner, gid_t group, mode_t mode) {
+    MD_ASSIGN_OR_RETURN(listen_, sys::listen_unix(path_, limits_.listen_backlog));
+    MD_TRY(sys::set_owner(path_, owner, group));
+    MD_TRY(sys::set_mode(path_, mode));
+    MD_ASSIGN_OR_RETURN(listen_token_, loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { on_listen_ready(); }));
+    return {};
+}
+
+void ControlServer::on_listen_ready() {
+    for (std::size_t i = 0; i < limits_.accepts_per_wakeup; ++i) {
+        auto s = sys::accept_unix(listen_.get());
+        if (!s) {
+            spdlog::warn("{}: {}", path_, s.error().message);  // EMFILE: the backlog holds the rest
+            return;
+        }
+        if (!s->valid()) return;
+        auto cred = sys::peer_credentials(s->get());
+        if (!cred) {
+            spdlog::warn("control: refusing a connection: {}", cred.error().message);
+            continue;
+        }
+        if (clients_.size() >= limits_.max_clients) {
+            spdlog::warn("control: refused pid {} uid {}: {} control clients are connected (the limit)", cred->pid,
+                         cred->uid, clients_.size());
+            // Best effort on a fresh socket: one short line fits its buffer.
+            (void)sys::write_some(s->get(), encode_line(error_reply(
+                                           "EBUSY", std::to_string(clients_.size()) +
+                                                        " control clients are connected, the most this server "
+                                                        "serves; try again later")));
+            continue;
+        }
+        const std::uint64_t id = next_id_++;
+        auto c = std::make_unique<Client>();
+        c->sock = std::move(s).value();
+        c->cred = *cred;
+        auto token = loop_.add(c->sock.get(), EPOLLIN | EPOLLRDHUP,
+                               [this, id](std::uint32_t ev) { on_client_ready(id, ev); });
+        if (!token) {
+            spdlog::error("control: cannot watch pid {}: {}", cred->pid, token.error().message);
+            continue;
+        }
+        c->token = *token;
+        spdlog::debug("control: pid {} uid {} connected ({} clients)", cred->pid, cred->uid, clients_.size() + 1);
+        clients_.emplace(id, std::move(c));
+    }
+}
+
+void ControlServer::on_client_ready(std::uint64_t id, std::uint32_t events) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    Client& c = *it->second;
+    if (!c.read_closed && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        if (!read_requests(id, c)) return;
+    } else if (events & (EPOLLHUP | EPOLLERR)) {
+        drop(id, "hung up before reading its replies", false);
+        return;
+    }
+    if (!flush(id, c)) return;
+    if (c.read_closed && c.out.empty()) drop(id, "done", false);
+}
+
+bool ControlServer::read_requests(std::uint64_t id, Client& c) {
+    auto r = sys::read_some(c.sock.get(), c.in, limits_.read_per_wakeup);
+    if (!r) {
+        drop(id, r.error().message, false);
+        return false;
+    }
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = c.in.find('\n', start)) != std::string::npos; start = nl + 1) {
+        if (nl - start > limits_.max_request_line) break;  // handled below, as an oversized line
+        answer(c, std::string_view(c.in).substr(start, nl - start));
+        // Small requests can ask for big replies: check the bound per reply,
+        // not per wakeup, so one burst cannot pile up more than one reply
+        // past it.
+        if (c.out.size() > limits_.max_pending_reply && !flush(id, c)) return false;
+    }
+    c.in.erase(0, start);
+    // What is left has no '\n' within the limit: a line that is too long.
+    const std::size_t pending_line = std::min(c.in.find('\n'), c.in.size());
+    if (pending_line > limits_.max_request_line) {
+        c.out += encode_line(error_reply("E2BIG", "request line longer than " +
+                                                      std::to_string(limits_.max_request_line) +
+                                                      " bytes; closing the connection"));
+        (void)sys::write_some(c.sock.get(), c.out);
+        drop(id, "sent a request line longer than " + std::to_string(limits_.max_request_line) + " bytes", true);
+        return false;
+    }
+    if (r->eof) {
+        c.read_closed = true;
+        if (!c.in.empty()) answer(c, c.in);  // a last line without '\n'
+        c.in.clear();
+        // Level-triggered EOF stays readable: watch only for writability now.
+        if (auto st = loop_.modify(c.token, c.out.empty() ? 0u : EPOLLOUT); !st) {
+            drop(id, st.error().message, true);
+            return false;
+        }
+        c.watching_write = !c.out.empty();
+    }
+    return true;
+}
+
+void ControlServer::answer(Client& c, std::string_view line) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines get no reply
+    ControlContext ctx{&registry_, socket_dir_, started_, clients_.size()};
+    const nlohmann::json reply = handle_request_line(line, ctx);
+    spdlog::debug("control: pid {}: {} -> {}", c.cred.pid, line.substr(0, 200),
+                  reply.at("ok").get<bool>() ? std::string("ok") : reply.at("error").at("code").get<std::string>());
+    c.out += encode_line(reply);
+}
+
+bool ControlServer::flush(std::uint64_t id, Client& c) {
+    if (!c.out.empty()) {
+        auto n = sys::write_some(c.sock.get(), c.out);
+        if (!n) {
+            drop(id, n.error().message, false);
+            return false;
+        }
+        c.out.erase(0, *n);
+    }
+    if (c.out.size() > limits_.max_pending_reply) {
+        drop(id, "stopped reading its replies (" + std::to_string(c.out.size()) + " bytes pending)", true);
+        return false;
+    }
+    const bool want = !c.out.empty();
+    if (want != c.watching_write) {
+        const std::uint32_t base = c.read_closed ? 0u : (EPOLLIN | EPOLLRDHUP);
+        if (auto st = loop_.modify(c.token, base | (want ? EPOLLOUT : 0u)); !st) {
+            drop(id, st.error().message, true);
+            return false;
+        }
+        c.watching_write = want;
+    }
+    return true;
+}
+
+void ControlServer::drop(std::uint64_t id, const std::string& why, bool warn) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    const auto& cred = it->second->cred;
+    if (warn)
+        spdlog::warn("control: disconnecting pid {} uid {}: {}", cred.pid, cred.uid, why);
+    else
+        spdlog::debug("control: pid {} uid {} disconnected: {}", cred.pid, cred.uid, why);
+    loop_.remove(it->second->token);
+    clients_.erase(it);
+}
+
+}  // namespace memdomain::control

@@ -1,0 +1,58 @@
+#include "control/vm_attach.h"
+
+#include "memdomain/common/sizes.h"
+
+namespace memdomain::control {
+namespace {
+
+// For attribute values in single quotes.
+std::string xml_escape(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '\'': out += "&apos;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string qemu_escape(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        out += c;
+        if (c == ',') out += ',';
+    }
+    return out;
+}
+
+std::string qemu_size(std::uint64_t bytes) { return format_size(bytes); }
+
+std::vector<std::string> qemu_doorbell_args(const VmAttachSpec& s) {
+    return {"-chardev", "socket,id=md0,path=" + qemu_escape(s.socket_path), "-device",
+            "ivshmem-doorbell,chardev=md0,vectors=" + std::to_string(s.vectors)};
+}
+
+std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s) {
+    return {"-object",
+            "memory-backend-file,id=mdro,mem-path=" + qemu_escape(s.namespace_path) + ",size=" + qemu_size(s.size) +
+                ",share=on,readonly=on",
+            "-device", "ivshmem-plain,memdev=mdro"};
+}
+
+std::string libvirt_shmem_xml(const VmAttachSpec& s) {
+    const bool whole_mib = s.size % MiB == 0;
+    const std::string size = whole_mib ? "<size unit='M'>" + std::to_string(s.size / MiB) + "</size>"
+                                       : "<size unit='K'>" + std::to_string(s.size / KiB) + "</size>";
+    return "<shmem name='" + xml_escape(s.name) + "'><model type='ivshmem-doorbell'/>" + size + "<server path='" +
+           xml_escape(s.socket_path) + "'/><msi vectors='" + std::to_string(s.vectors) +
+           "' ioeventfd='on'/></shmem>";
+}
+
+}  // namespace memdomain::control

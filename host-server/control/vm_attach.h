@@ -1,0 +1,37 @@
+// How a VM attaches to segment 0 of a domain, as text a user can paste: the
+// QEMU arguments of qemu-config/README.md (doorbell and read-only plain) and
+// the libvirt <shmem> element. Pure functions of the domain's parameters, so
+// the control verbs and the tests share one source of truth.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace memdomain::control {
+
+struct VmAttachSpec {
+    std::string name;            // the domain
+    std::string socket_path;     // <dir>/<name>.sock
+    std::string namespace_path;  // <dir>/ns/<name>
+    std::uint64_t size = 0;      // of segment 0, bytes
+    std::uint32_t vectors = 1;
+};
+
+// QEMU splits option values at commas; a literal comma is written twice.
+std::string qemu_escape(const std::string& value);
+// QEMU's size syntax, exact: 67108864 -> "64M", 4096 -> "4K".
+std::string qemu_size(std::uint64_t bytes);
+
+// -chardev socket,id=md0,path=SOCK -device ivshmem-doorbell,chardev=md0,vectors=V
+std::vector<std::string> qemu_doorbell_args(const VmAttachSpec& s);
+// -object memory-backend-file,id=mdro,mem-path=NS,size=S,share=on,readonly=on
+// -device ivshmem-plain,memdev=mdro
+std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s);
+
+// <shmem name='N'><model type='ivshmem-doorbell'/><size unit='M'>S</size>
+// <server path='SOCK'/><msi vectors='V' ioeventfd='on'/></shmem>, on one
+// line; the size in MiB (in KiB when it is not a whole number of MiB).
+std::string libvirt_shmem_xml(const VmAttachSpec& s);
+
+}  // namespace memdomain::control

@@ -1,0 +1,30 @@
+#include "ctl/control_client.h"
+
+#include "control/control_protocol.h"
+#include "memdomain/sys/stream.h"
+#include "memdomain/sys/socket.h"
+
+namespace memdomain::ctl {
+
+// Replies can be large (show of a domain with a thousand peers), but a
+// server never sends more than its own pending limit.
+constexpr std::size_t kMaxReplyLine = control::kMaxPendingReply;
+
+Result<ControlClient> ControlClient::connect(const std::string& socket_path) {
+    auto s = sys::connect_unix(socket_path);
+    if (!s) return std::move(s).error();  // names the path and the reason
+    return ControlClient(std::move(s).value(), socket_path);
+}
+
+Result<nlohmann::json> ControlClient::call(const nlohmann::json& request, std::chrono::milliseconds timeout) {
+    if (auto st = sys::write_all(sock_.get(), control::encode_line(request), timeout); !st)
+        return make_error(path_ + ": " + st.error().message, st.error().sys);
+    auto line = sys::read_line(sock_.get(), pending_, kMaxReplyLine, timeout);
+    if (!line) return make_error(path_ + ": " + line.error().message, line.error().sys);
+    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+    if (reply.is_discarded() || !reply.is_object() || !reply.contains("ok") || !reply["ok"].is_boolean())
+        return make_error(path_ + ": the reply is not a control protocol reply: " + line->substr(0, 200), EBADMSG);
+    return reply;
+}
+
+}  // namespace memdomain::ctl

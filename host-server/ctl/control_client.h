@@ -1,0 +1,36 @@
+// A client of memdomaind's control socket (host-server/control/control_protocol.h):
+// connect, send one request line, read one reply line. Blocking, with a
+// timeout, because memdomainctl asks one question and exits.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "memdomain/common/result.h"
+#include "memdomain/sys/fd.h"
+
+namespace memdomain::ctl {
+
+class ControlClient {
+public:
+    // Connects to `socket_path`. The error names the path and says whether
+    // nothing is there (ENOENT), nobody listens (ECONNREFUSED) or we may not
+    // connect (EACCES).
+    static Result<ControlClient> connect(const std::string& socket_path);
+
+    // Sends `request` and returns the reply object (ok or not). Errors are
+    // transport failures: ETIMEDOUT, ECONNRESET, EBADMSG for a reply that is
+    // not a protocol reply.
+    Result<nlohmann::json> call(const nlohmann::json& request,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+private:
+    explicit ControlClient(sys::UniqueFd sock, std::string path) : sock_(std::move(sock)), path_(std::move(path)) {}
+    sys::UniqueFd sock_;
+    std::string path_;
+    std::string pending_;  // bytes read past the last reply
+};
+
+}  // namespace memdomain::ctl
