@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <endian.h>
 
@@ -158,6 +159,22 @@ Result<std::size_t> send_message_part(int sock, std::int64_t value, int fd, std:
         if (errno == EAGAIN) return std::size_t{0};
         return sys_error("sendmsg");
     }
+}
+
+Status send_datagram(const std::string& path, std::string_view text) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof a.sun_path)
+        return make_error("datagram socket path '" + path + "' is empty or too long", ENAMETOOLONG);
+    std::memcpy(a.sun_path, path.data(), path.size());
+    if (a.sun_path[0] == '@') a.sun_path[0] = '\0';
+    const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return sys_error("socket(AF_UNIX, SOCK_DGRAM)");
+    UniqueFd s(fd);
+    if (::sendto(s.get(), text.data(), text.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&a), len) < 0)
+        return sys_error("sendto " + path);
+    return {};
 }
 
 Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout) {

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "config/config_parser.h"
 #include "control/control_server.h"
 #include "daemon/event_loop.h"
+#include "daemon/lifecycle.h"
 #include "daemon/options.h"
 #include "domain/domain_registry.h"
 
@@ -50,19 +50,6 @@ Status prepare_socket_dir(const std::string& dir) {
     if (ec) return make_error("cannot create socket directory " + dir + ": " + ec.message(), ec.value());
     if (!std::filesystem::is_directory(dir)) return make_error(dir + " is not a directory", ENOTDIR);
     return {};
-}
-
-Result<sys::UniqueFd> block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return sys_error("sigprocmask");
-    ::signal(SIGPIPE, SIG_IGN);
-    int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (fd < 0) return sys_error("signalfd");
-    return sys::UniqueFd(fd);
 }
 
 int run(const DaemonOptions& o) {
@@ -108,13 +95,13 @@ int run(const DaemonOptions& o) {
         return 1;
     }
     auto sig_token = loop->add(sig->get(), EPOLLIN, [&](std::uint32_t) {
-        signalfd_siginfo si{};
-        while (::read(sig->get(), &si, sizeof si) == sizeof si) {
-            if (si.ssi_signo == SIGHUP) {
+        while (auto signo = next_signal(sig->get())) {
+            if (*signo == SIGHUP) {
                 spdlog::warn("SIGHUP: reloading the config is not supported by this version; ignored");
                 continue;
             }
-            spdlog::info("signal {}: shutting down", si.ssi_signo);
+            spdlog::info("signal {}: shutting down", *signo);
+            (void)announce_stopping();
             loop->stop();
         }
     });
@@ -124,10 +111,7 @@ int run(const DaemonOptions& o) {
     }
     spdlog::info("memdomaind {} ready: {} domain(s) in {}, control at {}", MEMDOMAIN_VERSION,
                  (*reg)->domains().size(), o.socket_dir, ctl.socket_path());
-    if (o.ready_fd >= 0) {
-        (void)!::write(o.ready_fd, "READY\n", 6);
-        ::close(o.ready_fd);
-    }
+    if (auto st = announce_ready(o.ready_fd); !st) spdlog::warn("announcing readiness: {}", st.error().message);
     if (auto st = loop->run(); !st) {
         spdlog::error("{}", st.error().message);
         return 1;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "memdomain/common/result.h"
@@ -51,6 +52,10 @@ struct Message {
 Result<Message> receive_message(int sock, std::chrono::milliseconds timeout);
 // Non-blocking variant: nullopt when no complete message is ready.
 Result<std::optional<Message>> try_receive_message(int sock);
+
+// Sends one datagram to the AF_UNIX SOCK_DGRAM socket at `path` (a leading
+// '@' names the abstract namespace, as systemd's NOTIFY_SOCKET may).
+Status send_datagram(const std::string& path, std::string_view text);
 
 // Waits until fd is readable; false on timeout. Negative timeout: forever.
 Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout);

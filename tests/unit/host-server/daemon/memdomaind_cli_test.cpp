@@ -1,10 +1,15 @@
 // memdomaind's command line and start-up: help, version, refusals that
 // create nothing, and a clean shutdown that removes its sockets.
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -131,4 +136,45 @@ TEST(MemdomaindCli, ShippedConfigsOfFutureFeaturesAreRefusedClearly) {
         EXPECT_NE(WEXITSTATUS(r.status), 0) << f;
         EXPECT_NE(r.output.find("is implemented by this server so far"), std::string::npos) << f << ":\n" << r.output;
     }
+}
+
+// Type=notify: READY=1 once serving, STOPPING=1 on SIGTERM, to $NOTIFY_SOCKET.
+TEST(MemdomaindCli, NotifiesSystemdReadyAndStopping) {
+    TempDir d;
+    const std::string notify = d.file("notify.sock");
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strcpy(a.sun_path, notify.c_str());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const std::string conf = d.file("n.conf");
+    std::ofstream(conf) << "memdomain N {\n  size {\n    huge 4K = 1MB R/W\n  }\n}\n";
+    Process::Options o;
+    o.log_path = d.file("n.log");
+    o.env = {"NOTIFY_SOCKET=" + notify};
+    Process p({memdomaind_path(), "--config", conf, "--socket-dir", d.file("s")}, o);
+    auto receive = [&]() {
+        pollfd pf{fd, POLLIN, 0};
+        if (::poll(&pf, 1, 10000) <= 0) return std::string("<nothing>");
+        char buf[256];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("<error>");
+    };
+    EXPECT_EQ(receive(), "READY=1") << p.log();
+    EXPECT_TRUE(std::filesystem::exists(d.file("s/N.sock"))) << "READY only once the sockets listen";
+    p.signal(SIGTERM);
+    EXPECT_EQ(receive(), "STOPPING=1");
+    auto st = p.wait(5s);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(WEXITSTATUS(*st), 0);
+    ::close(fd);
+}
+
+TEST(MemdomaindCli, SystemdUnitNamesTheInstalledDaemonAndTypeNotify) {
+    const std::string unit = read_file(MEMDOMAIN_BINARY_DIR "/host-server/memdomaind.service");
+    EXPECT_NE(unit.find("Type=notify"), std::string::npos) << unit;
+    EXPECT_NE(unit.find("/sbin/memdomaind --config "), std::string::npos) << unit;
+    EXPECT_NE(unit.find("RuntimeDirectory=memdomain"), std::string::npos) << unit;
+    EXPECT_EQ(unit.find('@'), std::string::npos) << "every @VAR@ is substituted\n" << unit;
 }
