@@ -13,6 +13,7 @@
 #include "host_peer.h"
 #include "qemu_guest.h"
 #include "server_fixture.h"
+#include "server_with_host_peer.h"
 
 #ifndef MEMDOMAIN_QEMU_CONFIG_DIR
 #error "MEMDOMAIN_QEMU_CONFIG_DIR must point at qemu-config/"
@@ -90,15 +91,11 @@ INSTANTIATE_TEST_SUITE_P(Examples, QemuConfigExamples,
                              return n;
                          });
 
-class QemuConfigExampleAttach : public ::testing::Test {
+class QemuConfigExampleAttach : public ServerWithHostPeer {
 protected:
     void SetUp() override {
         MD_SKIP_WITHOUT_QEMU();
-        server_ = std::make_unique<Server>(domain_config(kDomain, "1MB", 2));
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-        auto p = HostPeer::connect(server_->socket(kDomain));
-        ASSERT_TRUE(p) << p.error().message;
-        host_.emplace(std::move(p).value());
+        ASSERT_NO_FATAL_FAILURE(start_server(domain_config(kDomain, "1MB", 2), kDomain));
     }
 
     // Starts QEMU with `args` and expects it to join with 2 eventfds, quietly.
@@ -121,8 +118,6 @@ protected:
     }
 
     TempDir dir_;
-    std::unique_ptr<Server> server_;
-    std::optional<HostPeer> host_;
 };
 
 TEST_F(QemuConfigExampleAttach, ReadconfigExampleJoinsDomain) {

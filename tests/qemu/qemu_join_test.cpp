@@ -10,6 +10,7 @@
 #include "memdomain/sys/memory.h"
 #include "qemu_guest.h"
 #include "server_fixture.h"
+#include "server_with_host_peer.h"
 
 namespace memdomain::test {
 namespace {
@@ -18,15 +19,11 @@ using namespace std::chrono_literals;
 
 constexpr auto kWait = 5000ms;
 
-class QemuJoin : public ::testing::Test {
+class QemuJoin : public ServerWithHostPeer {
 protected:
     void SetUp() override {
         MD_SKIP_WITHOUT_QEMU();
-        server_ = std::make_unique<Server>(domain_config("JoinDom", "1MB", 2));
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-        auto p = HostPeer::connect(server_->socket("JoinDom"));
-        ASSERT_TRUE(p) << p.error().message;
-        host_.emplace(std::move(p).value());
+        ASSERT_NO_FATAL_FAILURE(start_server(domain_config("JoinDom", "1MB", 2), "JoinDom"));
     }
 
     // A QEMU without qtest: only the command line a VM would use.
@@ -42,8 +39,6 @@ protected:
     }
 
     TempDir dir_;
-    std::unique_ptr<Server> server_;
-    std::optional<HostPeer> host_;
 };
 
 TEST_F(QemuJoin, HostPeerSeesQemuJoinWithOneEventfdPerVector) {

@@ -19,6 +19,7 @@
 #include "memdomain/sys/memory.h"
 #include "qemu_guest.h"
 #include "server_fixture.h"
+#include "server_with_host_peer.h"
 
 namespace memdomain::test {
 namespace {
@@ -53,14 +54,11 @@ bool wait_for_log(Server& s, const std::string& needle, std::chrono::millisecond
 
 // A server with one 1 MiB 4K-page domain, a host peer on its socket, and a
 // way to start a QEMU whose ivshmem-plain device maps the namespace entry.
-class QemuReadOnly : public ::testing::Test {
+class QemuReadOnly : public ServerWithHostPeer {
 protected:
     void start_server(const std::string& access) {
-        server_ = std::make_unique<Server>(domain_config(kDomain, "1MB", 2, "4K", access));
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-        auto p = HostPeer::connect(server_->socket(kDomain));
-        ASSERT_TRUE(p) << p.error().message << "\nserver log:\n" << server_->log();
-        host_.emplace(std::move(p).value());
+        ASSERT_NO_FATAL_FAILURE(
+            ServerWithHostPeer::start_server(domain_config(kDomain, "1MB", 2, "4K", access), kDomain));
         ASSERT_EQ(host_->memory_size(), kSegmentSize);
     }
 
@@ -85,8 +83,6 @@ protected:
     }
 
     TempDir dir_;
-    std::unique_ptr<Server> server_;
-    std::optional<HostPeer> host_;
     std::unique_ptr<QemuGuest> vm_;
 };
 

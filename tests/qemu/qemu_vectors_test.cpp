@@ -16,6 +16,7 @@
 #include "host_peer.h"
 #include "qemu_guest.h"
 #include "server_fixture.h"
+#include "server_with_host_peer.h"
 
 namespace memdomain::test {
 namespace {
@@ -25,15 +26,11 @@ using namespace std::chrono_literals;
 constexpr auto kWait = 5000ms;
 constexpr char kDomain[] = "VecDom";
 
-class QemuVectors : public ::testing::Test {
+class QemuVectors : public ServerWithHostPeer {
 protected:
     void SetUp() override {
         MD_SKIP_WITHOUT_QEMU();
-        server_ = std::make_unique<Server>(domain_config(kDomain, "1MB", 2));
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-        auto p = HostPeer::connect(server_->socket(kDomain));
-        ASSERT_TRUE(p) << p.error().message;
-        host_.emplace(std::move(p).value());
+        ASSERT_NO_FATAL_FAILURE(start_server(domain_config(kDomain, "1MB", 2), kDomain));
     }
 
     // A qtest guest whose device has `vectors`, joined (seen by the host).
@@ -51,8 +48,6 @@ protected:
     }
 
     TempDir dir_;
-    std::unique_ptr<Server> server_;
-    std::optional<HostPeer> host_;
     std::unique_ptr<QemuGuest> vm_;
     std::int64_t id_ = -1;
 };

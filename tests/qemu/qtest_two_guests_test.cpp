@@ -15,6 +15,7 @@
 #include "memdomain/common/sizes.h"
 #include "qemu_guest.h"
 #include "server_fixture.h"
+#include "server_with_host_peer.h"
 
 namespace memdomain::test {
 namespace {
@@ -24,15 +25,11 @@ using namespace std::chrono_literals;
 constexpr auto kWait = 5000ms;
 constexpr char kDomain[] = "TwoGuests";
 
-class QtestTwoGuests : public ::testing::Test {
+class QtestTwoGuests : public ServerWithHostPeer {
 protected:
     void SetUp() override {
         MD_SKIP_WITHOUT_QEMU();
-        server_ = std::make_unique<Server>(domain_config(kDomain, "1MB", 2));
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-        auto p = HostPeer::connect(server_->socket(kDomain));
-        ASSERT_TRUE(p) << p.error().message;
-        host_.emplace(std::move(p).value());
+        ASSERT_NO_FATAL_FAILURE(start_server(domain_config(kDomain, "1MB", 2), kDomain));
         // One at a time, so each join the host sees belongs to a known guest.
         ASSERT_NO_FATAL_FAILURE(start_guest("a", a_, id_a_));
         ASSERT_NO_FATAL_FAILURE(start_guest("b", b_, id_b_));
@@ -68,8 +65,6 @@ protected:
     }
 
     TempDir dir_;
-    std::unique_ptr<Server> server_;
-    std::optional<HostPeer> host_;
     std::unique_ptr<QemuGuest> a_, b_;
     std::int64_t id_a_ = -1, id_b_ = -1;
 };
