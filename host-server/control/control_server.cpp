@@ -1,7 +1,6 @@
 #include "control/control_server.h"
 
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -16,62 +15,48 @@ ControlServer::ControlServer(const server::DomainRegistry& registry, std::string
                              server::EventLoop& loop, ControlLimits limits)
     : registry_(registry),
       socket_dir_(std::move(socket_dir)),
-      path_(socket_dir_ + "/" + std::string(kControlSocketName)),
       loop_(loop),
       limits_(limits),
-      started_(std::chrono::steady_clock::now()) {}
+      started_(std::chrono::steady_clock::now()),
+      listener_(loop, socket_dir_ + "/" + std::string(kControlSocketName)) {}
 
 ControlServer::~ControlServer() {
     for (auto& [id, c] : clients_) loop_.remove(c->token);
-    if (listen_token_ != 0) loop_.remove(listen_token_);
-    if (listen_.valid()) ::unlink(path_.c_str());
 }
 
 Status ControlServer::start(uid_t owner, gid_t group, mode_t mode) {
-    MD_ASSIGN_OR_RETURN(listen_, sys::listen_unix(path_, limits_.listen_backlog));
-    MD_TRY(sys::set_owner(path_, owner, group));
-    MD_TRY(sys::set_mode(path_, mode));
-    MD_ASSIGN_OR_RETURN(listen_token_, loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { on_listen_ready(); }));
-    return {};
+    return listener_.start(limits_.listen_backlog, server::SocketOwnership{owner, group, mode},
+                           limits_.accepts_per_wakeup, [this](sys::UniqueFd s) { accept(std::move(s)); });
 }
 
-void ControlServer::on_listen_ready() {
-    for (std::size_t i = 0; i < limits_.accepts_per_wakeup; ++i) {
-        auto s = sys::accept_unix(listen_.get());
-        if (!s) {
-            spdlog::warn("{}: {}", path_, s.error().message);  // EMFILE: the backlog holds the rest
-            return;
-        }
-        if (!s->valid()) return;
-        auto cred = sys::peer_credentials(s->get());
-        if (!cred) {
-            spdlog::warn("control: refusing a connection: {}", cred.error().message);
-            continue;
-        }
-        if (clients_.size() >= limits_.max_clients) {
-            spdlog::warn("control: refused pid {} uid {}: {} control clients are connected (the limit)", cred->pid,
-                         cred->uid, clients_.size());
-            // Best effort on a fresh socket: one short line fits its buffer.
-            (void)sys::write_some(s->get(), encode_line(error_reply(
-                                           "EBUSY", std::to_string(clients_.size()) +
-                                                        " control clients are connected, the most this server "
-                                                        "serves; try again later")));
-            continue;
-        }
-        const std::uint64_t id = next_id_++;
-        auto c = std::make_unique<Client>();
-        c->sock = std::move(s).value();
-        c->cred = *cred;
-        auto token = loop_.add(c->sock.get(), EPOLLIN | EPOLLRDHUP,
-                               [this, id](std::uint32_t ev) { on_client_ready(id, ev); });
-        if (!token) {
-            spdlog::error("control: cannot watch pid {}: {}", cred->pid, token.error().message);
-            continue;
-        }
-        c->token = *token;
-        spdlog::debug("control: pid {} uid {} connected ({} clients)", cred->pid, cred->uid, clients_.size() + 1);
-        clients_.emplace(id, std::move(c));
+void ControlServer::accept(sys::UniqueFd sock) {
+    auto cred = sys::peer_credentials(sock.get());
+    if (!cred) {
+        spdlog::warn("control: refusing a connection: {}", cred.error().message);
+        return;
     }
+    if (clients_.size() >= limits_.max_clients) {
+        spdlog::warn("control: refused pid {} uid {}: {} control clients are connected (the limit)", cred->pid,
+                     cred->uid, clients_.size());
+        // Best effort on a fresh socket: one short line fits its buffer.
+        (void)sys::write_some(sock.get(), encode_line(error_reply(
+                                              "EBUSY", std::to_string(clients_.size()) +
+                                                           " control clients are connected, the most this server "
+                                                           "serves; try again later")));
+        return;
+    }
+    const std::uint64_t id = next_id_++;
+    auto c = std::make_unique<Client>();
+    c->sock = std::move(sock);
+    c->cred = *cred;
+    auto token = loop_.add(c->sock.get(), EPOLLIN | EPOLLRDHUP, [this, id](std::uint32_t ev) { on_client_ready(id, ev); });
+    if (!token) {
+        spdlog::error("control: cannot watch pid {}: {}", cred->pid, token.error().message);
+        return;
+    }
+    c->token = *token;
+    spdlog::debug("control: pid {} uid {} connected ({} clients)", cred->pid, cred->uid, clients_.size() + 1);
+    clients_.emplace(id, std::move(c));
 }
 
 void ControlServer::on_client_ready(std::uint64_t id, std::uint32_t events) {

@@ -17,6 +17,7 @@
 
 #include "control/control_protocol.h"
 #include "daemon/event_loop.h"
+#include "daemon/listener.h"
 #include "domain/domain_registry.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/fd.h"
@@ -46,7 +47,7 @@ public:
     // socket of a dead server is replaced, a live one is EADDRINUSE) and
     // registers with the loop.
     Status start(uid_t owner, gid_t group, mode_t mode);
-    const std::string& socket_path() const { return path_; }
+    const std::string& socket_path() const { return listener_.path(); }
     std::size_t clients() const { return clients_.size(); }
 
 private:
@@ -60,7 +61,7 @@ private:
         bool watching_write = false;
     };
 
-    void on_listen_ready();
+    void accept(sys::UniqueFd sock);
     void on_client_ready(std::uint64_t id, std::uint32_t events);
     // Reads what is there and answers every complete line; false when the
     // client was dropped.
@@ -73,12 +74,10 @@ private:
 
     const server::DomainRegistry& registry_;
     std::string socket_dir_;
-    std::string path_;
     server::EventLoop& loop_;
     ControlLimits limits_;
     std::chrono::steady_clock::time_point started_;
-    sys::UniqueFd listen_;
-    server::EventLoop::Token listen_token_ = 0;
+    server::Listener listener_;
     std::uint64_t next_id_ = 1;
     std::map<std::uint64_t, std::unique_ptr<Client>> clients_;
 };

@@ -1,17 +1,17 @@
 #include "protocol/domain_server.h"
 
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "memdomain/common/ivshmem_protocol.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/process.h"
+#include "memdomain/sys/stream.h"
 
 namespace memdomain::server {
 namespace {
@@ -21,11 +21,11 @@ const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite 
 DomainServer::DomainServer(Segment& segment, std::string socket_path, std::string namespace_path, EventLoop& loop,
                            AccessDecision decide, ServerLimits limits)
     : segment_(segment),
-      path_(std::move(socket_path)),
       ns_path_(std::move(namespace_path)),
       loop_(loop),
       decide_(std::move(decide)),
       limits_(limits),
+      listener_(loop, std::move(socket_path)),
       ids_(segment.spec().max_peers) {
     // A newcomer's initial burst is queued at once and may not fit the socket
     // buffer: a limit below it would drop well-behaved peers of a big domain.
@@ -38,21 +38,20 @@ DomainServer::~DomainServer() {
         loop_.remove(p->token);
         segment_.set_present(id, false);
     }
-    if (listen_token_ != 0) loop_.remove(listen_token_);
-    if (listen_.valid()) ::unlink(path_.c_str());
     if (!ns_path_.empty() && read_only_fd_) {
         // Remove the entry only while it still points at us (a successor may
         // already have replaced it).
         auto target = sys::read_symlink(ns_path_);
-        if (target && *target == sys::own_fd_path(read_only_fd_->get())) ::unlink(ns_path_.c_str());
+        std::error_code ec;
+        if (target && *target == sys::own_fd_path(read_only_fd_->get())) std::filesystem::remove(ns_path_, ec);
     }
 }
 
 Status DomainServer::start(const SocketOwnership& ownership) {
-    MD_ASSIGN_OR_RETURN(listen_, sys::listen_unix(path_, limits_.listen_backlog));
-    MD_TRY(sys::set_owner(path_, ownership.uid, ownership.gid));
-    MD_TRY(sys::set_mode(path_, ownership.mode));
-    MD_ASSIGN_OR_RETURN(listen_token_, loop_.add(listen_.get(), EPOLLIN, [this](std::uint32_t) { on_listen_ready(); }));
+    MD_TRY(listener_.start(limits_.listen_backlog, ownership, limits_.accepts_per_wakeup, [this](sys::UniqueFd s) {
+        admit(std::move(s));
+        reap();
+    }));
     if (!ns_path_.empty()) {
         MD_ASSIGN_OR_RETURN(auto ro, memory_fd_for(SegmentAccess::ReadOnly));
         MD_TRY(sys::replace_symlink(sys::own_fd_path(ro->get()), ns_path_));
@@ -64,20 +63,6 @@ std::vector<PeerInfo> DomainServer::peers() const {
     std::vector<PeerInfo> out;
     for (const auto& [id, p] : peers_) out.push_back({id, p->cred, p->access, p->out.size()});
     return out;
-}
-
-void DomainServer::on_listen_ready() {
-    for (std::size_t i = 0; i < limits_.accepts_per_wakeup; ++i) {
-        auto s = sys::accept_unix(listen_.get());
-        if (!s) {
-            // EMFILE/ENFILE: out of fds. Say so; the backlog holds the rest.
-            spdlog::warn("{}: {}", path_, s.error().message);
-            return;
-        }
-        if (!s->valid()) return;
-        admit(std::move(s).value());
-        reap();
-    }
 }
 
 void DomainServer::refuse(sys::UniqueFd sock) {
@@ -193,14 +178,14 @@ void DomainServer::on_peer_ready(std::uint32_t id, std::uint32_t events) {
     if (it == peers_.end()) return;
     Peer& p = *it->second;
     if (events & EPOLLIN) {
-        char buf[64];
-        ssize_t n = ::recv(p.sock.get(), buf, sizeof buf, MSG_DONTWAIT);
-        if (n > 0)
-            doom(p, "sent " + std::to_string(n) + " bytes; clients must not send anything");
-        else if (n == 0)
+        std::string junk;
+        auto r = sys::read_some(p.sock.get(), junk, 64);
+        if (!r)
+            doom(p, "socket error: " + r.error().message);
+        else if (r->bytes > 0)
+            doom(p, "sent " + std::to_string(r->bytes) + " bytes; clients must not send anything");
+        else if (r->eof)
             doom(p, "hung up");
-        else if (errno != EAGAIN && errno != EINTR)
-            doom(p, std::string("socket error: ") + std::strerror(errno));
     } else if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
         doom(p, "hung up");
     }

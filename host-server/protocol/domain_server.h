@@ -23,19 +23,13 @@
 #include <vector>
 
 #include "daemon/event_loop.h"
+#include "daemon/listener.h"
 #include "domain/segment.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/socket.h"
 #include "protocol/peer_ids.h"
 
 namespace memdomain::server {
-
-// Who owns the socket file and who may connect (the ACL decides the rest).
-struct SocketOwnership {
-    uid_t uid;
-    gid_t gid;
-    mode_t mode;
-};
 
 struct ServerLimits {
     // Per peer; past it the peer is dropped as stuck. Never below the size of
@@ -74,7 +68,7 @@ public:
     // opens with memory-backend-file,readonly=on for ivshmem-plain. Following
     // it takes root or the server's own user (the kernel's ptrace rule).
     Status start(const SocketOwnership& ownership);
-    const std::string& socket_path() const { return path_; }
+    const std::string& socket_path() const { return listener_.path(); }
     const std::string& namespace_path() const { return ns_path_; }
     std::vector<PeerInfo> peers() const;
 
@@ -96,7 +90,6 @@ private:
         bool doomed = false;
     };
 
-    void on_listen_ready();
     void admit(sys::UniqueFd sock);
     // Tells a refused client so (version, then kRefusedId) and closes it.
     static void refuse(sys::UniqueFd sock);
@@ -109,13 +102,11 @@ private:
     Result<std::shared_ptr<const sys::UniqueFd>> memory_fd_for(SegmentAccess a);
 
     Segment& segment_;
-    std::string path_;
     std::string ns_path_;
     EventLoop& loop_;
     AccessDecision decide_;
     ServerLimits limits_;
-    sys::UniqueFd listen_;
-    EventLoop::Token listen_token_ = 0;
+    Listener listener_;
     PeerIds ids_;
     std::map<std::uint32_t, std::unique_ptr<Peer>> peers_;
     std::vector<std::uint32_t> doomed_;
