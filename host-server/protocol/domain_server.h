@@ -110,7 +110,7 @@ private:
     PeerIds ids_;
     std::map<std::uint32_t, std::unique_ptr<Peer>> peers_;
     std::vector<std::uint32_t> doomed_;
-    std::shared_ptr<const sys::UniqueFd> read_only_fd_;  // made on first read-only grant
+    std::shared_ptr<const sys::UniqueFd> read_only_fd_;  // made at start for the ns entry (else on first R/O grant)
 };
 
 }  // namespace memdomain::server
