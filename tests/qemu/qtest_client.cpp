@@ -3,8 +3,6 @@
 // ivshmem messages, not a text stream).
 #include "qtest_client.h"
 
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +10,7 @@
 #include <charconv>
 
 #include "memdomain/sys/socket.h"
+#include "memdomain/sys/stream.h"
 
 namespace memdomain::test {
 namespace {
@@ -101,53 +100,22 @@ Result<QtestClient> QtestClient::accept(int listen_fd, std::chrono::milliseconds
 }
 
 Status QtestClient::send_all(std::string_view bytes, std::string_view request) {
-    const auto deadline = Clock::now() + timeout_;
-    while (!bytes.empty()) {
-        ssize_t n = ::send(sock_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno != EAGAIN) {
-            int err = errno;
-            return sys_error("qtest '" + std::string(request.substr(0, 80)) + "': send (did QEMU exit?)", err);
-        }
-        pollfd p{sock_.get(), POLLOUT, 0};
-        if (::poll(&p, 1, remaining_ms(deadline)) == 0)
-            return make_error("qtest '" + std::string(request.substr(0, 80)) + "': QEMU stopped reading", ETIMEDOUT);
-    }
+    if (auto st = sys::write_all(sock_.get(), bytes, timeout_); !st)
+        return make_error("qtest '" + std::string(request.substr(0, 80)) + "': " + st.error().message +
+                              " (did QEMU exit or stop reading?)",
+                          st.error().sys);
     return {};
 }
 
 Result<std::string> QtestClient::read_line(std::string_view request) {
-    const auto deadline = Clock::now() + timeout_;
-    for (;;) {
-        auto nl = inbuf_.find('\n');
-        if (nl != std::string::npos) {
-            std::string line = inbuf_.substr(0, nl);
-            inbuf_.erase(0, nl + 1);
-            return line;
-        }
-        MD_ASSIGN_OR_RETURN(bool ready,
-                            sys::wait_readable(sock_.get(), std::chrono::milliseconds(remaining_ms(deadline))));
-        if (!ready)
-            return make_error("qtest '" + std::string(request.substr(0, 80)) + "': no answer within " +
-                                  std::to_string(timeout_.count()) + " ms",
-                              ETIMEDOUT);
-        char buf[4096];
-        ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
-        if (n == 0)
-            return make_error("qtest '" + std::string(request.substr(0, 80)) +
-                                  "': QEMU closed the connection (did it exit?)",
-                              ECONNRESET);
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) continue;
-            int err = errno;
-            return sys_error("qtest '" + std::string(request.substr(0, 80)) + "': recv", err);
-        }
-        inbuf_.append(buf, static_cast<std::size_t>(n));
-    }
+    // qtest answers are short; base64 reads of a BAR are the longest.
+    constexpr std::size_t kMaxAnswer = 64 << 20;
+    auto line = sys::read_line(sock_.get(), inbuf_, kMaxAnswer, timeout_);
+    if (!line)
+        return make_error("qtest '" + std::string(request.substr(0, 80)) + "': " + line.error().message +
+                              (line.error().sys == ECONNRESET ? " (did QEMU exit?)" : ""),
+                          line.error().sys);
+    return std::move(line).value();
 }
 
 Result<std::string> QtestClient::command(std::string_view request) {
