@@ -3,7 +3,6 @@
 // seals stop every ftruncate; hostile connection floods leave no trace.
 // Users and a group are created with useradd/groupadd (root only).
 #include <grp.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,9 +12,7 @@
 #include <cstring>
 #include <thread>
 
-#include "memdomain/common/ivshmem_protocol.h"
-#include "memdomain/common/segment_header.h"
-#include "memdomain/sys/socket.h"
+#include "host_peer.h"
 #include "server_fixture.h"
 
 using namespace memdomain;
@@ -43,33 +40,18 @@ std::string config() {
 
 bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
 
-// The server's memory as root sees it, to write patterns into.
+// The server's memory as root sees it (a host peer), to write patterns into.
 struct RootView {
-    sys::UniqueFd sock, memfd;
-    void* base = nullptr;
-    std::size_t size = 0;
-    char* data = nullptr;
     explicit RootView(const std::string& path) {
-        auto s = sys::connect_unix(path);
-        EXPECT_TRUE(s);
-        sock = std::move(s).value();
-        (void)sys::receive_message(sock.get(), 2000ms);
-        (void)sys::receive_message(sock.get(), 2000ms);
-        auto m = sys::receive_message(sock.get(), 2000ms);
-        EXPECT_TRUE(m && m->fd.valid());
-        memfd = std::move(m->fd);
-        struct stat st {};
-        ::fstat(memfd.get(), &st);
-        size = static_cast<std::size_t>(st.st_size);
-        base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd.get(), 0);
-        EXPECT_NE(base, MAP_FAILED);
-        auto h = validate_segment_header(base, size);
-        EXPECT_TRUE(h);
-        data = static_cast<char*>(base) + h->data_offset;
+        auto p = test::HostPeer::connect(path);
+        EXPECT_TRUE(p) << p.error().message;
+        if (p) {
+            peer.emplace(std::move(p).value());
+            data = reinterpret_cast<char*>(peer->data());
+        }
     }
-    ~RootView() {
-        if (base != MAP_FAILED && base) ::munmap(base, size);
-    }
+    std::optional<test::HostPeer> peer;
+    char* data = nullptr;
 };
 
 // The test users and group, created once (idempotent) with useradd/groupadd.
@@ -147,6 +129,7 @@ TEST_F(AccessControl, RefusedUserGetsAClearLibraryError) {
 
 TEST_F(AccessControl, ReadOnlyUserSeesLiveData) {
     RootView root(server_->socket("Guarded"));
+    ASSERT_TRUE(root.peer);
     std::strcpy(root.data, "first-pattern");
     std::string out = probe(kUserRo, "second-pattern", [&](test::Process& p) {
         for (int i = 0; i < 500 && p.log().find("read: ") == std::string::npos; ++i) std::this_thread::sleep_for(10ms);
@@ -158,6 +141,7 @@ TEST_F(AccessControl, ReadOnlyUserSeesLiveData) {
 
 TEST_F(AccessControl, ReadWriteUserCanWriteAndOthersSeeIt) {
     RootView root(server_->socket("Guarded"));
+    ASSERT_TRUE(root.peer);
     std::string out = probe(kUserRw);
     EXPECT_TRUE(has(out, "fd_flags: O_RDWR")) << out;
     EXPECT_TRUE(has(out, "mmap_rw: ok")) << out;
@@ -169,13 +153,14 @@ TEST_F(AccessControl, ReadWriteUserCanWriteAndOthersSeeIt) {
 
 TEST_F(AccessControl, FtruncateFailsForEveryoneAndOthersKeepWorking) {
     RootView root(server_->socket("Guarded"));
+    ASSERT_TRUE(root.peer);
     std::strcpy(root.data, "still-here");
     for (const char* u : {kUserRw, kUserRo}) {
         std::string out = probe(u);
         EXPECT_FALSE(has(out, "ftruncate_shrink: ok")) << u << "\n" << out;
         EXPECT_FALSE(has(out, "ftruncate_grow: ok")) << u << "\n" << out;
     }
-    EXPECT_NE(::ftruncate(root.memfd.get(), 4096), 0) << "not even root may shrink a sealed segment";
+    EXPECT_NE(::ftruncate(root.peer->memory_fd(), 4096), 0) << "not even root may shrink a sealed segment";
     EXPECT_STREQ(root.data, "still-here") << "root's mapping survived every attempt (no SIGBUS)";
 }
 

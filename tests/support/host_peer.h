@@ -44,6 +44,10 @@ public:
     // False when the server sent a read-only fd (a R/O grant).
     bool writable() const { return writable_; }
     std::size_t memory_size() const { return map_.size(); }
+    // The data area of the segment (header().data_offset into memory()).
+    std::byte* data() const { return map_.bytes() + header_.data_offset; }
+    // The memory fd the server sent (to try ftruncate and the like on it).
+    int memory_fd() const { return memfd_.get(); }
 
     // Reads messages for at most `timeout` and returns the first join (a
     // peer's `vectors`-th eventfd) or leave (a peer id without fd); nullopt
