@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: build, start memdomaind on the shipped default config, and
+# The main job: build, start memdomaind on the shipped default config (under
+# memdomain-keeper, which holds the domains' memory across server restarts),
 # show two peers sharing the domain "MainMem" and ringing each other's
-# doorbells. Then the server keeps serving until Ctrl-C (or, with --once,
-# stops right after the demo, as CI runs it).
+# doorbells, then kill -9 the server and show that the restarted one serves
+# the very same memory. Then the server keeps serving until Ctrl-C (or, with
+# --once, stops right after the demo, as CI runs it).
 #
 #   scripts/demo.sh [--once] [--socket-dir DIR] [--config FILE]
 set -euo pipefail
@@ -24,29 +26,41 @@ export MEMDOMAIN_SOCKET_DIR=$sockdir
 
 "$root/scripts/build.sh" >/dev/null
 bin=$build/host-server/memdomaind
+keeper=$build/host-server/keeper/memdomain-keeper
 info=$build/guest-lib/memdomain-info
 ping=$build/guest-lib/memdomain-ping
 ctl=$build/host-server/memdomainctl
 
 work=$(mktemp -d)
-server_pid=""
+keeper_pid=""
 pong_pid=""
 cleanup() {
   [ -n "$pong_pid" ] && kill "$pong_pid" 2>/dev/null && wait "$pong_pid" 2>/dev/null
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$keeper_pid" ] && kill "$keeper_pid" 2>/dev/null && wait "$keeper_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== memdomaind --config $config --socket-dir $sockdir"
-mkfifo "$work/ready"
-"$bin" --config "$config" --socket-dir "$sockdir" --ready-fd 3 3>"$work/ready" 2> >(sed -u 's/^/   [memdomaind] /' >&2) &
-server_pid=$!
-if ! timeout 60 head -n1 "$work/ready" | grep -q READY; then
-  echo "demo.sh: memdomaind did not start (see its messages above)" >&2
-  exit 1
-fi
+# The keeper writes "READY <memdomaind pid>" to fd 3 each time a server is
+# ready; wait_ready N waits for the N-th line and prints that pid.
+wait_ready() {
+  for _ in $(seq 600); do
+    line=$(grep '^READY ' "$work/ready" 2>/dev/null | sed -n "${1}p")
+    if [ -n "$line" ]; then echo "${line#READY }"; return 0; fi
+    sleep 0.1
+  done
+  echo "demo.sh: memdomaind did not become ready (see its messages above)" >&2
+  return 1
+}
+generation() { "$ctl" --json show "$1" | grep -o '"generation": *[0-9]*' | head -n1 | tr -dc '0-9'; }
+
+echo "== memdomain-keeper -- memdomaind --config $config --socket-dir $sockdir"
+: > "$work/ready"
+"$keeper" --ready-fd 3 -- "$bin" --config "$config" --socket-dir "$sockdir" \
+  3>"$work/ready" 2> >(sed -u 's/^/   [server] /' >&2) &
+keeper_pid=$!
+server_pid=$(wait_ready 1)
 
 echo; echo "== memdomain-info: what $sockdir offers"
 "$info"
@@ -64,9 +78,22 @@ echo; echo "== memdomainctl list (the control socket)"
 echo; echo "== memdomainctl qemu-args MainMem (attach a VM)"
 "$ctl" qemu-args MainMem
 
+echo; echo "== kill -9 memdomaind (pid $server_pid): the keeper restarts it with the memory it kept"
+before=$(generation MainMem)
+kill -9 "$server_pid"
+server_pid=$(wait_ready 2)
+after=$(generation MainMem)
+echo "   MainMem generation before: $before, after: $after (pid now $server_pid)"
+if [ -z "$before" ] || [ "$before" != "$after" ]; then
+  echo "demo.sh: the restarted server did not adopt MainMem's memory" >&2
+  exit 1
+fi
+echo "== peer C: memdomain-info MainMem after the restart (same generation: same memory, not a fresh copy)"
+"$info" MainMem | grep -E 'generation|segment'
+
 if [ "$once" = 1 ]; then
   echo; echo "demo: ok"
   exit 0
 fi
-echo; echo "memdomaind keeps serving $sockdir (pid $server_pid); Ctrl-C stops it."
-wait "$server_pid"
+echo; echo "memdomaind keeps serving $sockdir (pid $server_pid, kept by memdomain-keeper pid $keeper_pid); Ctrl-C stops both."
+wait "$keeper_pid"

@@ -68,6 +68,12 @@ Result<std::uint64_t> fd_size(int fd) {
     return static_cast<std::uint64_t>(st.st_size);
 }
 
+Result<std::uint64_t> fd_allocated_bytes(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return sys_error("fstat");
+    return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+
 Mapping& Mapping::operator=(Mapping&& o) noexcept {
     if (this != &o) {
         reset();

@@ -1,9 +1,12 @@
 #include "memdomain/sys/process.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <limits>
 
 namespace memdomain::sys {
 
@@ -39,6 +42,24 @@ Status replace_symlink(const std::string& target, const std::string& link_path) 
         return e;
     }
     return {};
+}
+
+}  // namespace memdomain::sys
+
+namespace memdomain::sys {
+
+long count_open_fds() {
+    long n = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
+    if (ec) return -1;
+    return n - 1;  // the iterator's own descriptor of /proc/self/fd
+}
+
+long open_fd_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return -1;
+    return r.rlim_cur == RLIM_INFINITY ? std::numeric_limits<long>::max() : static_cast<long>(r.rlim_cur);
 }
 
 }  // namespace memdomain::sys

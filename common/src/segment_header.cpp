@@ -59,6 +59,10 @@ Status write_segment_header(void* dst, const SegmentHeaderSpec& spec) {
     h->max_peers = spec.max_peers;
     h->mailbox_offset = g.mailbox_offset;
     h->mailbox_size = g.mailbox_size;
+    h->map_address = spec.map_address;
+    h->numa_node = spec.numa_node;
+    h->instance_kind = static_cast<std::uint32_t>(spec.instance_kind);
+    h->instance_flags = spec.instance_flags;
     std::memset(static_cast<std::byte*>(dst) + g.mailbox_offset, 0, g.mailbox_size);
     return {};
 }
@@ -90,6 +94,18 @@ Result<SegmentHeader> validate_segment_header(const void* src, std::uint64_t map
     if (h.vectors == 0 || h.vectors > kMaxVectors) return bad("vectors " + std::to_string(h.vectors));
     if (h.max_peers == 0 || h.max_peers > kMaxPeers) return bad("max peers " + std::to_string(h.max_peers));
     if (h.flags != 0) return bad("unknown flags " + std::to_string(h.flags));
+    if (h.instance_kind > static_cast<std::uint32_t>(InstanceKind::Numa))
+        return bad("instance kind " + std::to_string(h.instance_kind));
+    if ((h.instance_flags & ~(kInstancePrefaulted | kInstanceContiguous)) != 0)
+        return bad("unknown instance flags " + std::to_string(h.instance_flags));
+    if (h.numa_node < -1 || h.numa_node >= 1024) return bad("numa node " + std::to_string(h.numa_node));
+    if (h.reserved0 != 0) return bad("reserved field is not zero");
+    // A map address must be page aligned and leave the whole segment in the
+    // lower half of a 48-bit address space (user space on every 64-bit ABI).
+    constexpr std::uint64_t kUserTop = std::uint64_t{1} << 47;
+    if (h.map_address != 0 && (h.map_address % h.page_size != 0 || h.map_address >= kUserTop ||
+                               h.segment_size > kUserTop - h.map_address))
+        return bad("map address " + std::to_string(h.map_address) + " is not a page-aligned user address");
     // Mailbox and data area must be exactly where the geometry puts them, so
     // every later access through them stays inside the segment.
     SegmentHeaderSpec spec{};

@@ -73,6 +73,27 @@ Result<std::size_t> receive_part(int sock, unsigned char* buf, std::size_t got, 
     return static_cast<std::size_t>(n);
 }
 
+// The kernel's SCM_MAX_FD: the most fds one message can carry.
+constexpr std::size_t kMaxFdsPerMessage = 253;
+
+// A datagram address: a path, or '@name' for the abstract namespace (no
+// trailing NUL counted, as systemd and sd_notify do).
+struct DatagramAddress {
+    sockaddr_un addr{};
+    socklen_t len = 0;
+};
+
+Result<DatagramAddress> make_datagram_address(const std::string& path) {
+    DatagramAddress a;
+    a.addr.sun_family = AF_UNIX;
+    if (path.empty() || path == "@" || path.size() >= sizeof a.addr.sun_path)
+        return make_error("datagram socket path '" + path + "' is empty or too long", ENAMETOOLONG);
+    std::memcpy(a.addr.sun_path, path.data(), path.size());
+    if (a.addr.sun_path[0] == '@') a.addr.sun_path[0] = '\0';
+    a.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    return a;
+}
+
 std::int64_t decode(const unsigned char* buf) {
     std::uint64_t le;
     std::memcpy(&le, buf, 8);
@@ -161,20 +182,94 @@ Result<std::size_t> send_message_part(int sock, std::int64_t value, int fd, std:
     }
 }
 
-Status send_datagram(const std::string& path, std::string_view text) {
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof a.sun_path)
-        return make_error("datagram socket path '" + path + "' is empty or too long", ENAMETOOLONG);
-    std::memcpy(a.sun_path, path.data(), path.size());
-    if (a.sun_path[0] == '@') a.sun_path[0] = '\0';
-    const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+Status send_datagram(const std::string& path, std::string_view text) { return send_datagram_with_fds(path, text, {}); }
+
+Status send_datagram_with_fds(const std::string& path, std::string_view text, const std::vector<int>& fds) {
+    if (fds.size() > kMaxFdsPerMessage)
+        return make_error("cannot attach " + std::to_string(fds.size()) + " fds to one datagram (at most " +
+                              std::to_string(kMaxFdsPerMessage) + ")",
+                          EINVAL);
+    MD_ASSIGN_OR_RETURN(DatagramAddress a, make_datagram_address(path));
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return sys_error("socket(AF_UNIX, SOCK_DGRAM)");
     UniqueFd s(fd);
-    if (::sendto(s.get(), text.data(), text.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&a), len) < 0)
-        return sys_error("sendto " + path);
-    return {};
+    iovec iov{const_cast<char*>(text.data()), text.size()};
+    std::vector<char> control(fds.empty() ? 0 : CMSG_SPACE(sizeof(int) * fds.size()));
+    msghdr msg{};
+    msg.msg_name = &a.addr;
+    msg.msg_namelen = a.len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (!fds.empty()) {
+        // std::vector<char> storage comes from operator new: aligned for cmsghdr.
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    for (;;) {
+        if (::sendmsg(s.get(), &msg, MSG_NOSIGNAL) >= 0) return {};
+        if (errno != EINTR) return sys_error("sendmsg to " + path);
+    }
+}
+
+Result<UniqueFd> bind_datagram(const std::string& path, bool pass_credentials) {
+    MD_ASSIGN_OR_RETURN(DatagramAddress a, make_datagram_address(path));
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return sys_error("socket(AF_UNIX, SOCK_DGRAM)");
+    UniqueFd s(fd);
+    const int one = 1;
+    if (pass_credentials && ::setsockopt(s.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0)
+        return sys_error("setsockopt(SO_PASSCRED)");
+    if (::bind(s.get(), reinterpret_cast<const sockaddr*>(&a.addr), a.len) != 0) return sys_error("bind " + path);
+    return s;
+}
+
+Result<std::optional<Datagram>> receive_datagram_with_fds(int sock) {
+    Datagram d;
+    d.text.resize(kMaxDatagramText + 1);  // one byte more: a longer datagram is seen as truncated
+    iovec iov{d.text.data(), d.text.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage) + CMSG_SPACE(sizeof(ucred))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do n = ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN) return std::optional<Datagram>{};
+        return sys_error("recvmsg");
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SCM_RIGHTS) {
+            const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (std::size_t i = 0; i < count; ++i) {
+                int fd;
+                std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+                d.fds.emplace_back(fd);  // owned at once: closed on every error path below
+            }
+        } else if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+            ucred u;
+            std::memcpy(&u, CMSG_DATA(c), sizeof u);
+            d.sender = PeerCredentials{u.pid, u.uid, u.gid};
+        }
+    }
+    if (msg.msg_flags & MSG_CTRUNC)
+        return make_error("datagram with truncated control data (more than " + std::to_string(kMaxFdsPerMessage) +
+                              " fds?) dropped",
+                          EPROTO);
+    if (static_cast<std::size_t>(n) > kMaxDatagramText)
+        return make_error("datagram of " + std::to_string(n) + " bytes (more than " +
+                              std::to_string(kMaxDatagramText) + ") dropped",
+                          EMSGSIZE);
+    d.text.resize(static_cast<std::size_t>(n));
+    return std::optional<Datagram>(std::move(d));
 }
 
 Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout) {

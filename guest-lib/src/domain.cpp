@@ -27,6 +27,15 @@ std::string_view to_string(InterruptMode m) {
     return "?";
 }
 
+std::string_view to_string(InstanceKind k) {
+    switch (k) {
+        case InstanceKind::Shared: return "shared";
+        case InstanceKind::Local: return "local";
+        case InstanceKind::Numa: return "numa";
+    }
+    return "?";
+}
+
 Result<Domain> Domain::open(std::string_view name, const OpenOptions& options) {
     MD_TRY(validate_domain_name(name));
     if (options.transport == TransportKind::Socket || options.transport == TransportKind::Pci) {

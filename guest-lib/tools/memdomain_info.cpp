@@ -1,5 +1,8 @@
 // memdomain-info: what domains this host or guest can see, or the details
-// of one (attaching to it to read them). Exit 0 ok, 2 not found, 1 other.
+// of one (attaching to it to read them): every segment with its page size,
+// size, access, instance kind, and where set its map address (vaddr), NUMA
+// node and prefaulted/contiguous flags. Exit 0 ok, 2 not found, 1 other.
+// In --json, "segments" stays the count and "segment_list" has the details.
 //
 //   memdomain-info [--socket-dir DIR] [--sysfs-root DIR] [--transport T] [--json]
 //   memdomain-info NAME [...] [--json]
@@ -40,11 +43,51 @@ int list(const OpenOptions& o, bool json) {
     return kExitOk;
 }
 
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+    return buf;
+}
+
+std::string instance_flags(std::uint32_t flags) {
+    std::string out;
+    if (flags & kInstancePrefaulted) out += "prefaulted";
+    if (flags & kInstanceContiguous) out += std::string(out.empty() ? "" : ",") + "contiguous";
+    return out;
+}
+
+nlohmann::json segment_json(const SegmentView& s) {
+    nlohmann::json j = {{"index", s.index},
+                        {"page_size", s.page_size},
+                        {"size", s.size},
+                        {"data_size", s.data_size},
+                        {"access", std::string(to_string(s.access))},
+                        {"instance", std::string(to_string(s.instance_kind))},
+                        {"prefaulted", (s.instance_flags & kInstancePrefaulted) != 0},
+                        {"contiguous", (s.instance_flags & kInstanceContiguous) != 0}};
+    if (s.map_address != 0) j["map_address"] = hex(s.map_address);
+    if (s.numa_node >= 0) j["numa_node"] = s.numa_node;
+    return j;
+}
+
+// "segment 1: 2M pages, 4M, R/O, shared, at 0x7f0000200000, node 0, prefaulted"
+void print_segment(const SegmentView& s) {
+    std::string line = "segment " + std::to_string(s.index) + ": " + format_size(s.page_size) + " pages, " +
+                       format_size(s.size) + ", " + std::string(to_string(s.access)) + ", " +
+                       std::string(to_string(s.instance_kind));
+    if (s.map_address != 0) line += ", at " + hex(s.map_address);
+    if (s.numa_node >= 0) line += ", node " + std::to_string(s.numa_node);
+    if (const std::string f = instance_flags(s.instance_flags); !f.empty()) line += ", " + f;
+    std::printf("  %s\n", line.c_str());
+}
+
 int show(const std::string& name, const OpenOptions& o, bool json) {
     auto d = Domain::open(name, o);
     if (!d) return report(kTool, d.error());
     const auto peers = d->peers();
     if (json) {
+        auto segments = nlohmann::json::array();
+        for (const SegmentView& s : d->segments()) segments.push_back(segment_json(s));
         nlohmann::json j = {{"name", std::string(d->name())},
                             {"transport", std::string(to_string(d->transport()))},
                             {"interrupt_mode", std::string(to_string(d->interrupt_mode()))},
@@ -52,6 +95,7 @@ int show(const std::string& name, const OpenOptions& o, bool json) {
                             {"page_size", d->page_size()},
                             {"data_size", d->data_size()},
                             {"segments", d->segments().size()},
+                            {"segment_list", segments},
                             {"generation", d->generation()},
                             {"self", d->self()},
                             {"peers", peers},
@@ -66,6 +110,7 @@ int show(const std::string& name, const OpenOptions& o, bool json) {
     std::printf("page size:      %s\n", format_size(d->page_size()).c_str());
     std::printf("data size:      %s (%zu bytes)\n", format_size(d->data_size()).c_str(), d->data_size());
     std::printf("segments:       %zu\n", d->segments().size());
+    for (const SegmentView& s : d->segments()) print_segment(s);
     std::printf("generation:     0x%016" PRIx64 "\n", d->generation());
     std::printf("self:           %" PRIu32 "\n", d->self());
     std::printf("peers:         ");

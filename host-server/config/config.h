@@ -58,6 +58,10 @@ struct SocketConfig {
 struct ServerConfig {
     std::uint32_t max_pending_connections = 64;  // listen backlog of every socket, 1..4096
     std::uint32_t max_queued_messages = 16384;   // per peer; past it the peer is dropped, 64..1048576
+    // "admin_group = NAME|GID": members (and root) may change domains through
+    // control.sock (create, destroy, grant, revoke). Unset: root only.
+    std::optional<std::string> admin_group;
+    SourceLocation admin_group_where;
 };
 
 struct DomainConfig {
@@ -68,6 +72,16 @@ struct DomainConfig {
     std::string cpualias = "all";
     std::uint32_t vectors = 1;     // doorbell vectors per peer, 1..kMaxVectors
     std::uint32_t max_peers = 64;  // 1..kMaxPeers
+    // "grace = 30s": how long a dynamic instance outlives its last peer
+    // (0 .. 24h, written with ms, s, m or h). Ignored for static domains.
+    std::uint64_t grace_ms = 30000;
+    // "contiguous = yes": every segment must be physically contiguous (DMA);
+    // checked through /proc/self/pagemap, which takes CAP_SYS_ADMIN.
+    bool contiguous = false;
+    // "vaddr = 0x7f0000000000": where clients map segment 0; segment i follows
+    // segment i-1, rounded up to its page size. Page-aligned (to the largest
+    // page class of the domain), canonical user-space address, non-zero.
+    std::optional<std::uint64_t> vaddr;
     std::vector<SegmentConfig> segments;  // at least one
     std::optional<std::vector<AclEntry>> access;  // nullopt: no access block
     SocketConfig socket;

@@ -2,10 +2,13 @@
 // PEGTL action per token that carries meaning. Each action checks what its
 // token means (sizes, enums, ranges, duplicates) and reports a bad one as a
 // ConfigError at the token's position. Only config_parser.cpp includes this;
-// the actions of the socket { } and server { } blocks are in
-// config_block_actions.h.
+// the actions of the size { } and access { } blocks are in
+// config_segment_actions.h, those of socket { } and server { } in
+// config_block_actions.h, those of grace, contiguous and vaddr in
+// config_placement_actions.h.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,7 +27,8 @@ namespace pg = tao::pegtl;
 namespace gr = grammar;
 
 inline constexpr std::size_t kMaxSegments = 16;
-inline constexpr const char* kValidKeys = "type, policy, cpualias, vectors, max_peers, size, access, socket";
+inline constexpr const char* kValidKeys =
+    "type, policy, cpualias, vectors, max_peers, grace, contiguous, vaddr, size, access, socket";
 
 struct ConfigError {
     SourceLocation where;
@@ -63,6 +67,7 @@ struct State {
     std::vector<SourceLocation> size_value_where;  // parallel to domain.segments
     std::map<std::pair<AclEntry::Kind, std::string>, std::size_t> principals;  // -> line
     std::map<std::string, SourceLocation, std::less<>> socket_keys;
+    SourceLocation vaddr_where;  // of its value, checked again at the domain's '}'
     // The server block, which may stand anywhere at top level.
     std::optional<std::size_t> server_line;
     std::map<std::string, SourceLocation, std::less<>> server_keys;
@@ -124,6 +129,10 @@ struct action<gr::unknown_top_level> {
         std::string hint;
         if (k == "socket") hint = "; socket { } goes inside a memdomain";
         if (k == "max_pending_connections" || k == "max_queued_messages") hint = "; limits go inside server { }";
+        if (k == "admin_group") hint = "; admin_group goes inside server { }";
+        for (std::string_view d : {"type", "policy", "cpualias", "vectors", "max_peers", "grace", "contiguous", "vaddr",
+                                   "size", "access"})
+            if (k == d) hint = "; " + std::string(k) + " goes inside a memdomain";
         st.fail(st.at(in), "unknown top-level keyword '" + shown(k) + "' (expected 'memdomain', 'server' or 'version')" +
                                hint);
     }
@@ -163,24 +172,6 @@ template <> struct action<gr::max_peers_key> : note_key_action<gr::max_peers_key
 template <> struct action<gr::cpualias_key> : note_key_action<gr::cpualias_key> {};
 
 template <>
-struct action<gr::size_key> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        st.note_key("size", st.at(in));
-        st.size_key_where = st.at(in);
-    }
-};
-
-template <>
-struct action<gr::access_key> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        st.note_key("access", st.at(in));
-        st.domain.access.emplace();
-    }
-};
-
-template <>
 struct action<gr::unknown_key> {
     template <class Input>
     static void apply(const Input& in, State& st) {
@@ -193,6 +184,7 @@ struct action<gr::unknown_key> {
         if (k == "server") hint = "; server { } is a top-level block, outside every memdomain";
         if (k == "max_pending_connections" || k == "max_queued_messages")
             hint = "; limits go inside the top-level server { }";
+        if (k == "admin_group") hint = "; admin_group goes inside the top-level server { }";
         st.fail(st.at(in), "unknown key '" + shown(k) + "'" + st.in_domain() + " (valid keys: " + kValidKeys + ")" + hint);
     }
 };
@@ -269,108 +261,6 @@ struct action<gr::unterminated_string> {
     }
 };
 
-template <>
-struct action<gr::huge_key> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        if (st.domain.segments.size() == kMaxSegments)
-            st.fail(st.at(in), "more than " + std::to_string(kMaxSegments) + " segments" + st.in_domain());
-        SegmentConfig seg;
-        seg.where = st.at(in);
-        st.size_value_where.push_back(seg.where);
-        st.domain.segments.push_back(std::move(seg));
-    }
-};
-
-template <>
-struct action<gr::page_class_word> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        auto c = values::page_class_word(in.string_view());
-        if (!c) st.fail(st.at(in), "bad page class '" + shown(in.string_view()) + "' (allowed: 4K, 2M, 1G)");
-        st.domain.segments.back().page_class = *c;
-    }
-};
-
-template <>
-struct action<gr::segment_size_word> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        SegmentConfig& seg = st.domain.segments.back();
-        auto size = parse_size(in.string_view());
-        if (!size)
-            st.fail(st.at(in), "bad size '" + shown(in.string_view()) +
-                                   "' (expected a whole number above 0 with an optional K, M, G or T suffix, "
-                                   "e.g. 64MB, below 16 exbibytes)");
-        if (!is_power_of_two(*size)) st.fail(st.at(in), values::not_power_of_two(*size));
-        const std::uint64_t page = page_size_of(seg.page_class);
-        if (*size % page != 0)
-            st.fail(st.at(in), format_size(*size) + " is not a multiple of its " +
-                                   std::string(to_string(seg.page_class)) + " page size");
-        seg.size = *size;
-        st.size_value_where.back() = st.at(in);
-    }
-};
-
-template <>
-struct action<gr::segment_access_word> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        auto a = values::access_word(in.string_view());
-        if (!a) st.fail(st.at(in), "bad access '" + shown(in.string_view()) + "' (allowed: R/W, R/O)");
-        st.domain.segments.back().access = *a;
-    }
-};
-
-template <>
-struct action<gr::size_close> {
-    template <class Input>
-    static void apply(const Input&, State& st) {
-        if (st.domain.segments.empty())
-            st.fail(st.size_key_where, "empty size block" + st.in_domain() +
-                                           ": add at least one line like 'huge 4K = 1MB R/W'");
-    }
-};
-
-template <class Kind>
-struct acl_kind_action {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        AclEntry e;
-        e.kind = std::is_same_v<Kind, gr::acl_user> ? AclEntry::Kind::User : AclEntry::Kind::Group;
-        e.where = st.at(in);
-        st.domain.access->push_back(std::move(e));
-    }
-};
-template <> struct action<gr::acl_user> : acl_kind_action<gr::acl_user> {};
-template <> struct action<gr::acl_group> : acl_kind_action<gr::acl_group> {};
-
-template <>
-struct action<gr::principal_word> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        if (auto p = values::principal_problem(in.string_view())) st.fail(st.at(in), *p);
-        AclEntry& e = st.domain.access->back();
-        e.principal = in.string();
-        const auto key = std::make_pair(e.kind, e.principal);
-        if (auto it = st.principals.find(key); it != st.principals.end())
-            st.fail(st.at(in), std::string("duplicate access entry for ") +
-                                   (e.kind == AclEntry::Kind::User ? "user '" : "group '") + e.principal + "'" +
-                                   st.in_domain() + " (first on line " + std::to_string(it->second) + ")");
-        st.principals.emplace(key, in.position().line);
-    }
-};
-
-template <>
-struct action<gr::acl_access_word> {
-    template <class Input>
-    static void apply(const Input& in, State& st) {
-        auto a = values::access_word(in.string_view());
-        if (!a) st.fail(st.at(in), "bad access '" + shown(in.string_view()) + "' (allowed: R/W, R/O)");
-        st.domain.access->back().access = *a;
-    }
-};
-
 // The end of a memdomain: the checks that need all of its keys.
 template <>
 struct action<gr::domain_close> {
@@ -395,6 +285,11 @@ struct action<gr::domain_close> {
                         std::to_string(d.max_peers) + " peers (together " + format_size(g->data_offset) +
                         "): use at least " +
                         format_size(values::smallest_segment(g->data_offset, page_size_of(seg.page_class))));
+        }
+        if (d.vaddr) {
+            std::vector<std::pair<std::uint64_t, std::uint64_t>> sizes;
+            for (const SegmentConfig& seg : d.segments) sizes.emplace_back(page_size_of(seg.page_class), seg.size);
+            if (auto p = values::vaddr_layout_problem(*d.vaddr, sizes, d.name)) st.fail(st.vaddr_where, *p);
         }
         st.domain_lines.emplace(d.name, d.where.line);
         st.config.domains.push_back(std::move(d));

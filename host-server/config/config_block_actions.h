@@ -1,6 +1,6 @@
 // The actions of the two small key = value blocks: a domain's socket { }
 // (who owns its socket files, with which mode) and the top-level server { }
-// (limits against clients that flood or stall). Same pattern as
+// (limits against clients that flood or stall, and who administers domains). Same pattern as
 // config_actions.h, whose State and helpers they use; kept apart so each file
 // stays one job. Only config_parser.cpp includes this.
 #pragma once
@@ -13,7 +13,7 @@
 namespace memdomain::config::detail {
 
 inline constexpr const char* kValidSocketKeys = "owner, group, mode";
-inline constexpr const char* kValidServerKeys = "max_pending_connections, max_queued_messages";
+inline constexpr const char* kValidServerKeys = "max_pending_connections, max_queued_messages, admin_group";
 
 // --- socket { owner = U  group = G  mode = 0660 } ----------------------------
 inline std::string in_socket(const State& st) { return " in the socket block of memdomain '" + st.domain.name + "'"; }
@@ -107,6 +107,7 @@ struct note_server_key_action {
 };
 template <> struct action<gr::max_pending_connections_key> : note_server_key_action<gr::max_pending_connections_key> {};
 template <> struct action<gr::max_queued_messages_key> : note_server_key_action<gr::max_queued_messages_key> {};
+template <> struct action<gr::admin_group_key> : note_server_key_action<gr::admin_group_key> {};
 
 template <>
 struct action<gr::unknown_server_key> {
@@ -115,6 +116,8 @@ struct action<gr::unknown_server_key> {
         const std::string_view k = in.string_view();
         std::string hint;
         if (k == "memdomain") hint = "; is the '}' of the server block missing?";
+        if (k == "grace" || k == "contiguous" || k == "vaddr" || k == "socket")
+            hint = "; " + std::string(k) + " belongs to a memdomain";
         st.fail(st.at(in), "unknown key '" + shown(k) + "'" + kInServer + " (valid keys: " + kValidServerKeys + ")" +
                                hint);
     }
@@ -138,6 +141,19 @@ struct action<gr::scalar_value<gr::max_queued_messages_key>> {
     template <class Input>
     static void apply(const Input& in, State& st) {
         st.config.server.max_queued_messages = count_value(in, st, "max_queued_messages", 64, 1048576);
+    }
+};
+
+// Who may change domains through control.sock: a group, with the rules of a
+// socket block's group. Kept as written; the server resolves it and reports
+// an unknown name at admin_group_where (the value).
+template <>
+struct action<gr::scalar_value<gr::admin_group_key>> {
+    template <class Input>
+    static void apply(const Input& in, State& st) {
+        if (auto p = values::principal_problem(in.string_view())) st.fail(st.at(in), *p);
+        st.config.server.admin_group = in.string();
+        st.config.server.admin_group_where = st.at(in);
     }
 };
 

@@ -71,6 +71,19 @@ struct max_peers_key : kw<'m', 'a', 'x', '_', 'p', 'e', 'e', 'r', 's'> {
     static constexpr const char* value_expected = "expected a number of peers (1..1024) after 'max_peers ='";
 };
 
+struct grace_key : kw<'g', 'r', 'a', 'c', 'e'> {
+    static constexpr const char* after_equals = "expected '=' after 'grace'";
+    static constexpr const char* value_expected = "expected a duration such as 30s or 500ms after 'grace ='";
+};
+struct contiguous_key : kw<'c', 'o', 'n', 't', 'i', 'g', 'u', 'o', 'u', 's'> {
+    static constexpr const char* after_equals = "expected '=' after 'contiguous'";
+    static constexpr const char* value_expected = "expected yes or no after 'contiguous ='";
+};
+struct vaddr_key : kw<'v', 'a', 'd', 'd', 'r'> {
+    static constexpr const char* after_equals = "expected '=' after 'vaddr'";
+    static constexpr const char* value_expected = "expected a hex address such as 0x7f0000000000 after 'vaddr ='";
+};
+
 // cpualias takes a quoted string. A string ends on its line; one that does
 // not is matched by unterminated_string so the error points at its quote.
 struct string_body : pg::star<pg::not_one<'"', '\r', '\n'>> {};
@@ -166,7 +179,8 @@ struct unknown_key : word {};
 
 struct domain_item
     : pg::sor<scalar_item<type_key>, scalar_item<policy_key>, scalar_item<vectors_key>, scalar_item<max_peers_key>,
-              cpualias_item, size_block, access_block, socket_block, unknown_key> {};
+              scalar_item<grace_key>, scalar_item<contiguous_key>, scalar_item<vaddr_key>, cpualias_item, size_block,
+              access_block, socket_block, unknown_key> {};
 
 // --- memdomain NAME { ... } -------------------------------------------------
 struct memdomain_key : kw<'m', 'e', 'm', 'd', 'o', 'm', 'a', 'i', 'n'> {};
@@ -178,7 +192,8 @@ struct domain_open : pg::one<'{'> {
 };
 struct domain_close : pg::one<'}'> {
     static constexpr const char* expected =
-        "expected '}' or a key (type, policy, cpualias, vectors, max_peers, size, access, socket)";
+        "expected '}' or a key (type, policy, cpualias, vectors, max_peers, grace, contiguous, vaddr, size, access, "
+        "socket)";
 };
 struct domain : pg::seq<memdomain_key, sep, pg::must<domain_name>, sep, pg::must<domain_open>, sep,
                         pg::star<domain_item, sep>, pg::must<domain_close>> {};
@@ -196,9 +211,14 @@ struct max_queued_messages_key
     static constexpr const char* value_expected =
         "expected a number of messages (64..1048576) after 'max_queued_messages ='";
 };
+// Kept as written, like a socket block's group; the server resolves it.
+struct admin_group_key : kw<'a', 'd', 'm', 'i', 'n', '_', 'g', 'r', 'o', 'u', 'p'> {
+    static constexpr const char* after_equals = "expected '=' after 'admin_group'";
+    static constexpr const char* value_expected = "expected a group name or decimal gid after 'admin_group ='";
+};
 struct unknown_server_key : word {};
-struct server_item
-    : pg::sor<scalar_item<max_pending_connections_key>, scalar_item<max_queued_messages_key>, unknown_server_key> {};
+struct server_item : pg::sor<scalar_item<max_pending_connections_key>, scalar_item<max_queued_messages_key>,
+                             scalar_item<admin_group_key>, unknown_server_key> {};
 struct server_key : kw<'s', 'e', 'r', 'v', 'e', 'r'> {};
 struct server_open : pg::one<'{'> {
     static constexpr const char* expected =
@@ -206,7 +226,7 @@ struct server_open : pg::one<'{'> {
 };
 struct server_close : pg::one<'}'> {
     static constexpr const char* expected =
-        "expected 'max_pending_connections', 'max_queued_messages' or '}' in the server block";
+        "expected 'max_pending_connections', 'max_queued_messages', 'admin_group' or '}' in the server block";
 };
 struct server_block
     : pg::seq<server_key, sep, pg::must<server_open>, sep, pg::star<server_item, sep>, pg::must<server_close>> {};
@@ -217,5 +237,17 @@ struct end_of_file : pg::eof {
 };
 struct file
     : pg::seq<sep, pg::star<pg::sor<version_stmt, server_block, domain, unknown_top_level>, sep>, pg::must<end_of_file>> {};
+
+// --- a runtime domain (control plane "create"): one memdomain block only -----
+// The same domain rule, so a runtime domain is checked exactly as one in the
+// file; version and server { } belong to the file and are refused here.
+struct only_domain : domain {
+    static constexpr const char* expected =
+        "expected exactly one memdomain block ('memdomain NAME { ... }', no version, no server block)";
+};
+struct end_of_domain_text : pg::eof {
+    static constexpr const char* expected = "expected exactly one memdomain block and nothing after it";
+};
+struct domain_text : pg::seq<sep, pg::must<only_domain>, sep, pg::must<end_of_domain_text>> {};
 
 }  // namespace memdomain::config::grammar

@@ -1,13 +1,16 @@
 // The config parser: runs the PEGTL grammar (config_grammar.h) over the text
-// and gives each token to an action (config_actions.h, and
-// config_block_actions.h for the socket and server blocks) that checks what it
-// means and fills the Config. Errors are one line, "FILE:LINE:COL: message", pointing at the
-// token that is wrong; the Config is returned only when the whole text is
-// good, never in part.
+// and gives each token to an action (config_actions.h;
+// config_segment_actions.h for the size and access blocks;
+// config_block_actions.h for the socket and server blocks;
+// config_placement_actions.h for grace, contiguous and vaddr) that checks
+// what it means and fills the Config. Errors are one line,
+// "FILE:LINE:COL: message", pointing at the token that is wrong; the Config
+// (or the DomainConfig of parse_domain_text) is returned only when the whole
+// text is good, never in part.
 //
 // PEGTL reports a missing token (must<>) by throwing parse_error, so the
 // actions report bad values the same way (ConfigError). Both are caught in
-// parse_config and turned into an Error: no exception leaves this file.
+// run() and turned into an Error: no exception leaves this file.
 #include "config/config_parser.h"
 
 #include <fstream>
@@ -17,6 +20,8 @@
 #include "config/config_actions.h"
 #include "config/config_block_actions.h"
 #include "config/config_grammar.h"
+#include "config/config_placement_actions.h"
+#include "config/config_segment_actions.h"
 
 namespace memdomain::config {
 namespace {
@@ -61,15 +66,14 @@ struct control : pg::normal<Rule> {
 };
 
 
-}  // namespace
-
-Result<Config> parse_config(std::string_view text, const std::string& source_name) {
-    State st;
+// Runs `Grammar` over the text into `st`; every failure becomes one Error.
+template <class Grammar>
+Status run(std::string_view text, const std::string& source_name, State& st) {
     st.source = source_name;
     pg::memory_input<pg::tracking_mode::eager, pg::eol::lf_crlf> in(text.data(), text.data() + text.size(),
                                                                      source_name);
     try {
-        if (!pg::parse<gr::file, action, control>(in, st))  // cannot happen: file ends in must<>
+        if (!pg::parse<Grammar, action, control>(in, st))  // cannot happen: both grammars end in must<>
             return make_error(source_name + ":1:1: not a memdomain config", EINVAL);
     } catch (const pg::parse_error& e) {
         const pg::position& p = e.positions().front();
@@ -80,7 +84,22 @@ Result<Config> parse_config(std::string_view text, const std::string& source_nam
     } catch (const std::bad_alloc&) {
         return make_error(source_name + ": out of memory while parsing", ENOMEM);
     }
+    return {};
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& source_name) {
+    State st;
+    MD_TRY(run<gr::file>(text, source_name, st));
     return std::move(st.config);
+}
+
+Result<DomainConfig> parse_domain_text(std::string_view text, const std::string& source_name) {
+    State st;
+    MD_TRY(run<gr::domain_text>(text, source_name, st));
+    // The grammar matched exactly one domain block, and its '}' stored it.
+    return std::move(st.config.domains.front());
 }
 
 Result<Config> parse_config(std::istream& in, const std::string& source_name) {

@@ -1,13 +1,17 @@
 // The value rules of the config language, one small function each, kept apart
 // from the grammar so each can be read (and tested through the parser) on its
-// own. Each returns nullopt/empty when the value is fine, or what is wrong,
-// ready to follow "FILE:LINE:COL: ". Header-only: the parser is their only user.
+// own. Each says what is wrong with a value (nullopt/empty when it is fine),
+// ready to follow "FILE:LINE:COL: " or "bad KEY 'WORD': "; the parsers of
+// durations and addresses return the value and the problem together.
+// Header-only: the parser is their only user.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "memdomain/common/segment_header.h"
 #include "memdomain/common/sizes.h"
@@ -157,6 +161,133 @@ inline std::optional<CpuListProblem> cpu_list_problem(std::string_view s) {
             return CpuListProblem{i, "bad cpualias \"" + std::string(s) + "\": expected ',' or '-' after a CPU number"};
         ++i;
     }
+}
+
+// --- grace = DURATION ---------------------------------------------------------
+// A whole number and a lower-case unit: 500ms, 30s, 2m, 1h. The unit is
+// required so that "grace = 30" is not silently read as 30 ms (or 30 s).
+inline constexpr std::uint64_t kMaxGraceMs = 24ull * 60 * 60 * 1000;
+
+struct Duration {
+    std::optional<std::uint64_t> ms;  // set when the word is good
+    std::string problem;              // else what is wrong, to follow "bad duration 'WORD': "
+};
+
+inline Duration parse_duration(std::string_view s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    const std::string_view digits = s.substr(0, n), unit = s.substr(n);
+    const char* generic = "expected a whole number and a unit (ms, s, m or h), e.g. 30s or 500ms";
+    if (digits.empty()) return {std::nullopt, generic};
+    std::uint64_t per = 0;
+    if (unit == "ms") per = 1;
+    else if (unit == "s") per = 1000;
+    else if (unit == "m") per = 60 * 1000;
+    else if (unit == "h") per = 60 * 60 * 1000;
+    else if (unit.empty()) return {std::nullopt, "the unit is required: ms, s, m or h, e.g. 30s"};
+    else if (unit == "MS" || unit == "Ms" || unit == "mS" || unit == "S" || unit == "M" || unit == "H")
+        return {std::nullopt, "units are lower-case: ms, s, m or h"};
+    else return {std::nullopt, generic};
+    auto v = parse_decimal(digits);
+    if (!v || *v > kMaxGraceMs / per) return {std::nullopt, "above the maximum of 24h"};
+    return {*v * per, {}};
+}
+
+// --- contiguous = yes|no -------------------------------------------------------
+inline std::optional<bool> yes_no(std::string_view s) {
+    if (s == "yes") return true;
+    if (s == "no") return false;
+    return std::nullopt;
+}
+
+// --- vaddr = 0x... ---------------------------------------------------------------
+// Where clients map a domain. x86-64 user space ends at 2^47; Linux keeps its
+// last page unmapped (TASK_SIZE = 2^47 - 4K), so a domain must end at or
+// below that.
+inline constexpr std::uint64_t kUserSpaceEnd = 1ull << 47;
+inline constexpr std::uint64_t kLastUserPageEnd = kUserSpaceEnd - 4 * KiB;
+
+inline std::string hex(std::uint64_t v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    do {
+        out.insert(out.begin(), digits[v & 15]);
+        v >>= 4;
+    } while (v != 0);
+    return "0x" + out;
+}
+
+struct Vaddr {
+    std::optional<std::uint64_t> value;  // set when the word is good
+    std::string problem;                 // else what is wrong, to follow "bad vaddr 'WORD': "
+};
+
+// Hex with a 0x prefix (decimal is refused: addresses are read in hex, and a
+// decimal one is more likely a mistake than meant), non-zero, below 2^47,
+// a multiple of 4K. Alignment to larger pages needs the segments: see
+// vaddr_layout_problem.
+inline Vaddr parse_vaddr(std::string_view s) {
+    if (s.size() < 2 || s[0] != '0' || s[1] != 'x')
+        return {std::nullopt, "an address is written in hex with a 0x prefix, e.g. 0x7f0000000000"};
+    const std::string_view h = s.substr(2);
+    if (h.empty()) return {std::nullopt, "not a hex number (0x followed by digits 0-9, a-f)"};
+    std::uint64_t v = 0;
+    bool too_big = false;
+    for (char c : h) {
+        std::uint64_t d = 0;
+        if (c >= '0' && c <= '9') d = static_cast<std::uint64_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') d = static_cast<std::uint64_t>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') d = static_cast<std::uint64_t>(c - 'A' + 10);
+        else return {std::nullopt, "not a hex number (0x followed by digits 0-9, a-f)"};
+        if (v >= kUserSpaceEnd) too_big = true;  // keeps reading to report a bad digit first
+        else v = v * 16 + d;
+    }
+    if (too_big || v >= kUserSpaceEnd)
+        return {std::nullopt, "not below " + hex(kUserSpaceEnd) + ", the end of user space"};
+    if (v == 0) return {std::nullopt, "0 is not an address (leave vaddr out to let the kernel choose)"};
+    if (v % (4 * KiB) != 0) return {std::nullopt, "not a multiple of 4K, the smallest page size"};
+    return {v, {}};
+}
+
+// The checks of a vaddr that need the whole domain: it must be aligned to the
+// largest page size of its segments, and the segments, laid out from it (each
+// at the end of the previous one, rounded up to its own page size), must end
+// at or below the last user-space page. `sizes` are (page size, size) pairs.
+inline std::optional<std::string> vaddr_layout_problem(
+    std::uint64_t vaddr, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& sizes,
+    const std::string& domain_name) {
+    std::uint64_t largest = 4 * KiB;
+    std::size_t largest_at = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+        if (sizes[i].first > largest) largest = sizes[i].first, largest_at = i;
+    if (vaddr % largest != 0) {
+        const std::uint64_t below = vaddr / largest * largest;
+        std::string use = below != 0 ? hex(below) + " or " : std::string();
+        return "vaddr " + hex(vaddr) + " is not a multiple of " + format_size(largest) + ", the page size of segment " +
+               std::to_string(largest_at) + " of memdomain '" + domain_name + "': use " + use +
+               hex(below + largest);
+    }
+    // Every page size divides `largest`, so the span does not depend on
+    // which aligned address the domain starts at. Sizes are below 2^64 and
+    // stop counting past 2^47, so nothing overflows.
+    std::uint64_t span = 0;
+    for (const auto& [page, size] : sizes) {
+        span = round_up(span, page);
+        if (size >= kUserSpaceEnd || span + size >= kUserSpaceEnd) {
+            span = kUserSpaceEnd;
+            break;
+        }
+        span += size;
+    }
+    if (span <= kLastUserPageEnd && vaddr <= kLastUserPageEnd - span) return std::nullopt;
+    std::string msg = "memdomain '" + domain_name + "' does not fit below the end of user space at vaddr " +
+                      hex(vaddr) + ": ";
+    if (span > kLastUserPageEnd) return msg + "its segments take more than the whole of user space";
+    const std::uint64_t highest = (kLastUserPageEnd - span) / largest * largest;
+    msg += "its segments take " + format_size(span) + " and would end at " + hex(vaddr + span) + ", past " +
+           hex(kLastUserPageEnd);
+    if (highest != 0) msg += " (use a vaddr up to " + hex(highest) + ")";
+    return msg;
 }
 
 }  // namespace memdomain::config::values

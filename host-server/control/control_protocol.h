@@ -7,57 +7,132 @@
 // lines are ignored (no reply). A client may pipeline several requests, and
 // may shut its writing side down after the last one: the server still
 // answers every complete line (a last line without '\n' counts as one), then
-// closes. Nothing is ever sent unasked.
+// closes. Nothing is ever sent unasked; the only lines that are not replies
+// are the progress lines a create asks for (below).
 //
-// Request.  {"v":1,"verb":"<verb>"[,"name":"<domain>"]}
+// Request.  {"v":1,"verb":"<verb>"[,"name":"<domain>"][,<the verb's arguments>]}
 //   "v" is the protocol version and must be 1; "verb" picks the operation;
 //   "name" is required by the verbs that are about one domain and refused by
-//   the others. Any other key is an error (a typo must not be ignored).
+//   the others. Any key the verb does not take is an error (a typo must not
+//   be ignored), and so is an argument of the wrong JSON type.
 //
 // Reply.    {"v":1,"ok":true,"result":<object>}
 //        or {"v":1,"ok":false,"error":{"code":"<errno name>","message":"..."}}
 //   The message already names what it is about ("no domain 'X'").
 //
-// Verbs (all read-only in this version):
-//   list                 {"domains":[{name,type,policy,segments,size,peers}]}
-//                        size: bytes of all segments; peers: attachments
-//                        summed over the domain's segments.
-//   show {name}          {name,type,policy,vectors,max_peers,
+// Progress. {"v":1,"progress":{"done":N,"total":M}}   (no "ok" key)
+//   Only for a create that asked for it ("progress":true): bytes of the new
+//   domain's memory prefaulted so far, out of M, about every 100 ms while the
+//   server works, then the create's reply. A line is skipped while the
+//   previous one has not been sent (a client that reads slowly sees fewer).
+//
+// Order. Replies keep the order of the requests. A create answers late (its
+// memory is prefaulted on a worker thread while the server goes on serving
+// everyone else), so the server reads no further request of that client
+// until the create's reply is written: pipelined requests wait behind it. A
+// client that disconnects does not cancel its create.
+//
+// Reading verbs (anyone who may connect):
+//   list                 {"domains":[{name,type,policy,origin,segments,size,
+//                                     instances,resident,peers}]}
+//                        origin: "config", "runtime" (created through this
+//                        socket) or "adopted" (memory from a previous server
+//                        process that no config names); size: bytes of one
+//                        instance's segments; resident: bytes in memory over
+//                        all instances; peers: attachments summed over the
+//                        domain's instances and segments.
+//   show {name}          {name,type,policy,origin,cpualias,nodes,grace_ms,
+//                         contiguous,vaddr,vectors,max_peers,
 //                         acl:{explicit,summary,entries:[{kind,principal,access}]},
-//                         segments:[{index,page_size,size,access,socket,
-//                                    namespace,generation,
-//                                    peers:[{id,pid,uid,gid,access,queued}]}]}
-//                        access is "R/W" or "R/O"; queued: messages waiting
-//                        in the server for that peer.
-//   stats                {pid,uptime_seconds,domains,peers,fds_open,
+//                         segments:[{index,page_size,size,access,socket,namespace}],
+//                         instances:[{key,generation,size,resident,peers,node,
+//                                     owner_pid,grace_pending,
+//                                     segments:[{index,resident,map_address,
+//                                                peers:[{id,pid,uid,gid,access,
+//                                                        queued,doorbells}]}]}]}
+//                        access is "R/W" or "R/O"; key "shared",
+//                        "local(pid P)" or "numa(node N)"; queued: messages
+//                        waiting in the server for that peer; doorbells: the
+//                        peer's mailbox counter per vector.
+//   stats                {pid,uptime_seconds,domains,peers,fds_open,fd_limit,
 //                         control_clients,hugepages:[{page_size,total,free,reserved}]}
-//   qemu-args {name}     {socket,namespace,size,vectors,
-//                         doorbell:[argv...] (null when segment 0 is R/O),
-//                         readonly:[argv...]}
-//                        QEMU arguments attaching a VM to segment 0, as in
+//   qemu-args {name}     {socket,namespace,size,vectors,segments,
+//                         doorbell:[argv...] (null when a segment is R/O),
+//                         readonly:[argv...] (null unless type = shared)}
+//                        QEMU arguments attaching a VM to every segment, as in
 //                        qemu-config/README.md: ivshmem-doorbell on the
-//                        socket (read-write, doorbells), or ivshmem-plain on
-//                        a read-only memory backend at the namespace entry.
-//   libvirt-xml {name}   {xml:"<shmem name='N'>...</shmem>"}
+//                        sockets (read-write, doorbells), or ivshmem-plain on
+//                        read-only memory backends at the namespace entries.
+//   libvirt-xml {name}   {xml:"<shmem name='N'>...</shmem>..."}
+//
+// Changing verbs (root, or a member of the config's server { admin_group },
+// as the kernel reports the client's uid, gid and groups at connect; anyone
+// else gets EPERM):
+//   create {text[,progress]}
+//                        text: config text holding exactly one
+//                        "memdomain NAME { ... }" block, checked like the
+//                        config file; its errors read "request:LINE:COL: ...".
+//                        progress: bool, default false (see Progress).
+//                        Result: the show object of the new domain, sent once
+//                        its memory is ready and its sockets listen. The
+//                        domain is remembered across server restarts (fd
+//                        store) until destroyed; a SIGHUP reload leaves it alone.
+//   destroy {name[,force]}
+//                        force: bool, default false. Refused (EBUSY, the
+//                        message says how many peers) while peers are
+//                        attached, unless force: then they are disconnected
+//                        (their mappings stay valid until they unmap).
+//                        Result: {"disconnected":N}.
+//   grant {name,kind,principal,access}
+//                        kind "user" or "group"; principal a name or decimal
+//                        id known to this host; access "R/W" or "R/O". Adds
+//                        the entry or replaces the one for that principal.
+//                        A domain without an access block first gets the
+//                        explicit form of the default (root and the server's
+//                        user, R/W), so a grant never locks them out.
+//   revoke {name,kind,principal}
+//                        Removes that principal's entry (ENOENT if there is
+//                        none). Peers the new rules no longer admit with the
+//                        access they hold are disconnected.
+//                        grant and revoke result: {"disconnected":N,"acl":<show's acl>}.
+//   A change made here lasts until the domain is destroyed or a SIGHUP
+//   reload re-applies the config file's access block.
 //
 // Error codes.
 //   EBADMSG          the line is not JSON, or not a JSON object
 //   EPROTONOSUPPORT  "v" is not 1 (the reply is still version 1)
 //   EINVAL           a missing or unknown verb (the message lists the verbs),
-//                    a missing, unexpected or mistyped argument
-//   ENOENT           no domain of that name (the message names it)
+//                    a missing, unexpected or mistyped argument; create's
+//                    text that does not parse (the message is the parser's
+//                    "request:LINE:COL: ..."); an unknown user or group
+//   ENOENT           no domain of that name (the message names it); revoke
+//                    of a principal the domain has no entry for
+//   EPERM            a changing verb from a client that is neither root nor
+//                    in the admin group; contiguous = yes when the server
+//                    does not run as root
+//   EEXIST           create: the name is taken (or being created)
+//   EBUSY            destroy: peers attached and no force, or the domain is
+//                    still being created; also: kMaxControlClients are
+//                    connected (sent, then closed)
+//   ENOMEM           create: the hugepage pool cannot hold the domain, or
+//                    prefaulting it ran out of memory
 //   E2BIG            the request line passed kMaxRequestLine: sent, then the
 //                    connection is closed
-//   EBUSY            kMaxControlClients are connected: sent, then closed
+//   Other errno names may come from the system (the message says what failed).
+//   memdomainctl (ctl/main.cpp) exits 2 for ENOENT, 4 for EPERM and EACCES,
+//   5 for EBUSY, 6 for EEXIST, 1 for any other code, 3 when it cannot reach
+//   the server.
 //
 // Limits. A line longer than kMaxRequestLine bytes, or a client that lets
 // more than kMaxPendingReply bytes of replies pile up unread, is
 // disconnected; at most kMaxControlClients are served at once. Every such
 // disconnect is logged. Connections to the control socket are never peers
-// of any domain and hold no domain resource.
+// of any domain and hold no domain resource. Every changing verb is logged
+// with the client's pid and uid.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -78,5 +153,12 @@ nlohmann::json error_reply(std::string_view code, std::string message);
 // keys first ("v", "ok", ...), and '\n'. Invalid UTF-8 in strings (a name a
 // client made up) is replaced, never a throw.
 std::string encode_line(const nlohmann::json& message);
+// {"v":1,"progress":{"done":done,"total":total}}
+nlohmann::json progress_line(std::uint64_t done, std::uint64_t total);
+// True for a progress line (an object without "ok" that has "progress").
+bool is_progress_line(const nlohmann::json& message);
+// "EEXIST" for EEXIST: the code a reply carries for a system error number
+// ("EIO" when the number has no name).
+std::string errno_code(int err);
 
 }  // namespace memdomain::control

@@ -8,43 +8,74 @@ namespace memdomain::control {
 namespace {
 
 using nlohmann::json;
-using Entry = server::DomainRegistry::DomainEntry;
+using server::DomainInstance;
+using server::ServedDomain;
 
-const char* type_name(config::DomainType t) {
-    switch (t) {
-        case config::DomainType::Shared: return "shared";
-        case config::DomainType::Local: return "local";
-        case config::DomainType::Numa: return "numa";
-    }
-    return "?";
-}
-
-const char* policy_name(config::DomainPolicy p) {
-    return p == config::DomainPolicy::Static ? "static" : "dynamic";
-}
-
-std::size_t peer_count(const Entry& d) {
-    std::size_t n = 0;
-    for (const auto& s : d.segments) n += s.server->peers().size();
-    return n;
-}
-
-std::uint64_t total_size(const Entry& d) {
+std::uint64_t total_size(const ServedDomain& d) {
     std::uint64_t n = 0;
-    for (const auto& s : d.segments) n += s.segment->spec().size;
+    for (const auto& s : d.config().segments) n += s.size;
     return n;
 }
 
-// The rules of acl/acl.h, said for this domain.
-json acl_view(const Entry& d) {
+std::uint64_t resident(const ServedDomain& d) {
+    std::uint64_t n = 0;
+    for (const auto& [k, inst] : d.instances()) n += inst->resident_bytes();
+    return n;
+}
+
+json instance_segment_view(const DomainInstance& inst, std::size_t i) {
+    const auto& seg = inst.segment(i);
+    json peers = json::array();
+    for (const auto& p : inst.server(i).peers()) {
+        json rings = json::array();
+        for (std::uint32_t v = 0; v < seg.spec().vectors; ++v) rings.push_back(seg.mailbox_count(p.id, v));
+        peers.push_back({{"id", p.id},
+                         {"pid", p.cred.pid},
+                         {"uid", p.cred.uid},
+                         {"gid", p.cred.gid},
+                         {"access", access_name(p.access)},
+                         {"queued", p.queued},
+                         {"doorbells", rings}});
+    }
+    return {{"index", i},
+            {"resident", seg.resident_bytes()},
+            {"map_address", seg.spec().map_address},
+            {"peers", peers}};
+}
+
+json instance_view(const DomainInstance& inst) {
+    const auto& key = inst.key();
+    json segments = json::array();
+    for (std::size_t i = 0; i < inst.segment_count(); ++i) segments.push_back(instance_segment_view(inst, i));
+    json j = {{"key", server::to_string(key)},
+              {"generation", inst.generation()},
+              {"size", inst.size()},
+              {"resident", inst.resident_bytes()},
+              {"peers", inst.peer_count()},
+              {"node", key.node >= 0 ? json(key.node) : json(nullptr)},
+              {"owner_pid", key.pid != 0 ? json(key.pid) : json(nullptr)},
+              {"grace_pending", inst.grace_timer != 0},
+              {"segments", segments}};
+    return j;
+}
+
+VmAttachSpec attach_spec(const ServedDomain& d, std::size_t i) {
+    const std::string name = i == 0 ? d.config().name : d.config().name + "@" + std::to_string(i);
+    return {name, d.socket_path(i), d.namespace_path(i), d.config().segments[i].size, d.config().vectors,
+            static_cast<std::uint32_t>(i)};
+}
+
+}  // namespace
+
+json acl_view(const ServedDomain& d) {
     json entries = json::array();
-    if (!d.config.access) {
+    if (!d.config().access) {
         return {{"explicit", false},
                 {"summary", "default: root and the server's user (uid " + std::to_string(::geteuid()) +
                                 ") get each segment's access; everyone else is refused"},
                 {"entries", entries}};
     }
-    for (const auto& e : *d.config.access)
+    for (const auto& e : *d.config().access)
         entries.push_back({{"kind", e.kind == config::AclEntry::Kind::User ? "user" : "group"},
                            {"principal", e.principal},
                            {"access", access_name(e.access)}});
@@ -55,73 +86,93 @@ json acl_view(const Entry& d) {
             {"entries", entries}};
 }
 
-json segment_view(const server::DomainRegistry::SegmentEntry& s) {
-    json peers = json::array();
-    for (const auto& p : s.server->peers())
-        peers.push_back({{"id", p.id},
-                         {"pid", p.cred.pid},
-                         {"uid", p.cred.uid},
-                         {"gid", p.cred.gid},
-                         {"access", access_name(p.access)},
-                         {"queued", p.queued}});
-    const auto& spec = s.segment->spec();
-    return {{"index", spec.index},
-            {"page_size", spec.page_size},
-            {"size", spec.size},
-            {"access", access_name(spec.access)},
-            {"socket", s.server->socket_path()},
-            {"namespace", s.server->namespace_path()},
-            {"generation", s.segment->generation()},
-            {"peers", peers}};
-}
-
-VmAttachSpec attach_spec(const Entry& d) {
-    const auto& s0 = d.segments.front();
-    return {d.config.name, s0.server->socket_path(), s0.server->namespace_path(), s0.segment->spec().size,
-            d.config.vectors};
-}
-
-}  // namespace
-
 const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite ? "R/W" : "R/O"; }
+
+const char* type_name(config::DomainType t) {
+    switch (t) {
+        case config::DomainType::Shared: return "shared";
+        case config::DomainType::Local: return "local";
+        case config::DomainType::Numa: return "numa";
+    }
+    return "?";
+}
+
+const char* policy_name(config::DomainPolicy p) { return p == config::DomainPolicy::Static ? "static" : "dynamic"; }
 
 json list_view(const server::DomainRegistry& reg) {
     json domains = json::array();
-    for (const auto& d : reg.domains())
-        domains.push_back({{"name", d->config.name},
-                           {"type", type_name(d->config.type)},
-                           {"policy", policy_name(d->config.policy)},
-                           {"segments", d->segments.size()},
+    for (const auto& [name, d] : reg.domains())
+        domains.push_back({{"name", name},
+                           {"type", type_name(d->config().type)},
+                           {"policy", policy_name(d->config().policy)},
+                           {"origin", server::to_string(d->origin())},
+                           {"segments", d->config().segments.size()},
                            {"size", total_size(*d)},
-                           {"peers", peer_count(*d)}});
+                           {"instances", d->instances().size()},
+                           {"resident", resident(*d)},
+                           {"peers", d->peer_count()}});
     return {{"domains", domains}};
 }
 
-json show_view(const Entry& d) {
+json show_view(const ServedDomain& d) {
+    const auto& c = d.config();
     json segments = json::array();
-    for (const auto& s : d.segments) segments.push_back(segment_view(s));
-    return {{"name", d.config.name},
-            {"type", type_name(d.config.type)},
-            {"policy", policy_name(d.config.policy)},
-            {"vectors", d.config.vectors},
-            {"max_peers", d.config.max_peers},
+    for (std::size_t i = 0; i < c.segments.size(); ++i) {
+        const auto& sc = c.segments[i];
+        segments.push_back({{"index", i},
+                            {"page_size", page_size_of(sc.page_class)},
+                            {"size", sc.size},
+                            {"access", access_name(sc.access)},
+                            {"socket", d.socket_path(i)},
+                            {"namespace", d.namespace_path(i)}});
+    }
+    json instances = json::array();
+    for (const auto& [k, inst] : d.instances()) instances.push_back(instance_view(*inst));
+    json nodes = json::array();
+    for (int n : d.nodes()) nodes.push_back(n);
+    return {{"name", c.name},
+            {"type", type_name(c.type)},
+            {"policy", policy_name(c.policy)},
+            {"origin", server::to_string(d.origin())},
+            {"cpualias", c.cpualias},
+            {"nodes", nodes},
+            {"grace_ms", c.grace_ms},
+            {"contiguous", c.contiguous},
+            {"vaddr", c.vaddr ? json(*c.vaddr) : json(nullptr)},
+            {"vectors", c.vectors},
+            {"max_peers", c.max_peers},
             {"acl", acl_view(d)},
-            {"segments", segments}};
+            {"segments", segments},
+            {"instances", instances}};
 }
 
-json qemu_args_view(const Entry& d) {
-    const VmAttachSpec spec = attach_spec(d);
+json qemu_args_view(const ServedDomain& d) {
+    const auto& c = d.config();
     // The server refuses a doorbell attach to a R/O segment (the device maps
-    // read-write): offer only what would work.
-    const bool writable = d.segments.front().segment->spec().access == SegmentAccess::ReadWrite;
-    return {{"socket", spec.socket_path},
-            {"namespace", spec.namespace_path},
-            {"size", spec.size},
-            {"vectors", spec.vectors},
-            {"doorbell", writable ? json(qemu_doorbell_args(spec)) : json(nullptr)},
-            {"readonly", qemu_readonly_args(spec)}};
+    // read-write): offer only what would work. A VM attaches every segment
+    // as one device; the guest library groups them by generation.
+    json doorbell = json::array(), readonly = json::array();
+    bool all_writable = true, plain_possible = c.type == config::DomainType::Shared;
+    for (std::size_t i = 0; i < c.segments.size(); ++i) {
+        const VmAttachSpec s = attach_spec(d, i);
+        if (c.segments[i].access != SegmentAccess::ReadWrite) all_writable = false;
+        for (auto& a : qemu_doorbell_args(s)) doorbell.push_back(a);
+        for (auto& a : qemu_readonly_args(s)) readonly.push_back(a);
+    }
+    const VmAttachSpec s0 = attach_spec(d, 0);
+    return {{"socket", s0.socket_path},
+            {"namespace", s0.namespace_path},
+            {"size", s0.size},
+            {"vectors", s0.vectors},
+            {"segments", c.segments.size()},
+            {"doorbell", all_writable ? doorbell : json(nullptr)},
+            {"readonly", plain_possible ? readonly : json(nullptr)}};
 }
 
-json libvirt_xml_view(const Entry& d) { return {{"xml", libvirt_shmem_xml(attach_spec(d))}}; }
+json libvirt_xml_view(const ServedDomain& d) {
+    std::string xml;
+    for (std::size_t i = 0; i < d.config().segments.size(); ++i) xml += libvirt_shmem_xml(attach_spec(d, i));
+    return {{"xml", xml}};
+}
 
 }  // namespace memdomain::control

@@ -1,6 +1,7 @@
-// The domain verbs' results (list, show, qemu-args, libvirt-xml) as JSON,
-// read from the registry: what the config declared, what each segment's
-// server has now (peers, queues), and how a VM attaches.
+// The domain verbs' results (list, show, qemu-args, libvirt-xml, and the acl
+// that grant and revoke return) as JSON, read from the registry: what the
+// config declared, each instance the domain has now (memory, peers, doorbell
+// counters), and how a VM attaches.
 #pragma once
 
 #include <string>
@@ -12,11 +13,16 @@
 namespace memdomain::control {
 
 nlohmann::json list_view(const server::DomainRegistry& reg);
-nlohmann::json show_view(const server::DomainRegistry::DomainEntry& d);
-nlohmann::json qemu_args_view(const server::DomainRegistry::DomainEntry& d);
-nlohmann::json libvirt_xml_view(const server::DomainRegistry::DomainEntry& d);
+nlohmann::json show_view(const server::ServedDomain& d);
+nlohmann::json qemu_args_view(const server::ServedDomain& d);
+nlohmann::json libvirt_xml_view(const server::ServedDomain& d);
+// The domain's access rules as acl/acl.h applies them: {explicit, summary,
+// entries:[{kind,principal,access}]} (show's "acl", grant's and revoke's).
+nlohmann::json acl_view(const server::ServedDomain& d);
 
 // "R/W" / "R/O", as configs and logs write it.
 const char* access_name(SegmentAccess a);
+const char* type_name(config::DomainType t);
+const char* policy_name(config::DomainPolicy p);
 
 }  // namespace memdomain::control

@@ -6,21 +6,15 @@
 
 #include "memdomain/common/sizes.h"
 #include "memdomain/sys/memory.h"
+#include "memdomain/sys/process.h"
 
 namespace memdomain::control {
 
-long count_own_fds() {
-    std::error_code ec;
-    long n = 0;
-    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
-    if (ec) return -1;
-    return n - 1;  // the iterator's own descriptor of /proc/self/fd
-}
+long count_own_fds() { return sys::count_open_fds(); }
 
 nlohmann::json stats_view(const ControlContext& ctx) {
     std::size_t peers = 0;
-    for (const auto& d : ctx.registry->domains())
-        for (const auto& s : d->segments) peers += s.server->peers().size();
+    for (const auto& [name, d] : ctx.registry->domains()) peers += d->peer_count();
     nlohmann::json pools = nlohmann::json::array();
     // The page classes domains can use; a kernel without a pool has no entry.
     for (std::uint64_t ps : {2 * MiB, 1 * GiB}) {
@@ -34,6 +28,7 @@ nlohmann::json stats_view(const ControlContext& ctx) {
             {"domains", ctx.registry->domains().size()},
             {"peers", peers},
             {"fds_open", count_own_fds()},
+            {"fd_limit", sys::open_fd_limit()},
             {"control_clients", ctx.control_clients},
             {"hugepages", pools}};
 }

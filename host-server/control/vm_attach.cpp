@@ -35,15 +35,17 @@ std::string qemu_escape(const std::string& value) {
 std::string qemu_size(std::uint64_t bytes) { return format_size(bytes); }
 
 std::vector<std::string> qemu_doorbell_args(const VmAttachSpec& s) {
-    return {"-chardev", "socket,id=md0,path=" + qemu_escape(s.socket_path), "-device",
-            "ivshmem-doorbell,chardev=md0,vectors=" + std::to_string(s.vectors)};
+    const std::string id = "md" + std::to_string(s.segment);
+    return {"-chardev", "socket,id=" + id + ",path=" + qemu_escape(s.socket_path), "-device",
+            "ivshmem-doorbell,chardev=" + id + ",vectors=" + std::to_string(s.vectors)};
 }
 
 std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s) {
+    const std::string id = s.segment == 0 ? "mdro" : "mdro" + std::to_string(s.segment);
     return {"-object",
-            "memory-backend-file,id=mdro,mem-path=" + qemu_escape(s.namespace_path) + ",size=" + qemu_size(s.size) +
-                ",share=on,readonly=on",
-            "-device", "ivshmem-plain,memdev=mdro"};
+            "memory-backend-file,id=" + id + ",mem-path=" + qemu_escape(s.namespace_path) +
+                ",size=" + qemu_size(s.size) + ",share=on,readonly=on",
+            "-device", "ivshmem-plain,memdev=" + id};
 }
 
 std::string libvirt_shmem_xml(const VmAttachSpec& s) {

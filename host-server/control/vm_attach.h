@@ -16,6 +16,7 @@ struct VmAttachSpec {
     std::string namespace_path;  // <dir>/ns/<name>
     std::uint64_t size = 0;      // of segment 0, bytes
     std::uint32_t vectors = 1;
+    std::uint32_t segment = 0;   // device ids: md<segment>, mdro (segment 0) / mdro<segment>
 };
 
 // QEMU splits option values at commas; a literal comma is written twice.

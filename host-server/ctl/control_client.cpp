@@ -16,15 +16,25 @@ Result<ControlClient> ControlClient::connect(const std::string& socket_path) {
     return ControlClient(std::move(s).value(), socket_path);
 }
 
-Result<nlohmann::json> ControlClient::call(const nlohmann::json& request, std::chrono::milliseconds timeout) {
+Result<nlohmann::json> ControlClient::call(const nlohmann::json& request, std::chrono::milliseconds timeout,
+                                           const Progress& progress) {
     if (auto st = sys::write_all(sock_.get(), control::encode_line(request), timeout); !st)
         return make_error(path_ + ": " + st.error().message, st.error().sys);
-    auto line = sys::read_line(sock_.get(), pending_, kMaxReplyLine, timeout);
-    if (!line) return make_error(path_ + ": " + line.error().message, line.error().sys);
-    auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
-    if (reply.is_discarded() || !reply.is_object() || !reply.contains("ok") || !reply["ok"].is_boolean())
-        return make_error(path_ + ": the reply is not a control protocol reply: " + line->substr(0, 200), EBADMSG);
-    return reply;
+    for (;;) {
+        auto line = sys::read_line(sock_.get(), pending_, kMaxReplyLine, timeout);
+        if (!line) return make_error(path_ + ": " + line.error().message, line.error().sys);
+        auto reply = nlohmann::json::parse(*line, nullptr, /*allow_exceptions=*/false);
+        if (control::is_progress_line(reply)) {
+            const auto& p = reply["progress"];
+            if (progress && p.value("done", nlohmann::json()).is_number_unsigned() &&
+                p.value("total", nlohmann::json()).is_number_unsigned())
+                progress(p["done"].get<std::uint64_t>(), p["total"].get<std::uint64_t>());
+            continue;
+        }
+        if (reply.is_discarded() || !reply.is_object() || !reply.contains("ok") || !reply["ok"].is_boolean())
+            return make_error(path_ + ": the reply is not a control protocol reply: " + line->substr(0, 200), EBADMSG);
+        return reply;
+    }
 }
 
 }  // namespace memdomain::ctl

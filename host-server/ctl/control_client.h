@@ -1,9 +1,12 @@
 // A client of memdomaind's control socket (host-server/control/control_protocol.h):
-// connect, send one request line, read one reply line. Blocking, with a
-// timeout, because memdomainctl asks one question and exits.
+// connect, send one request line, read its reply line (and, for a create
+// that asked, the progress lines before it). Blocking, with a timeout,
+// because memdomainctl asks one question and exits.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -20,11 +23,15 @@ public:
     // connect (EACCES).
     static Result<ControlClient> connect(const std::string& socket_path);
 
-    // Sends `request` and returns the reply object (ok or not). Errors are
-    // transport failures: ETIMEDOUT, ECONNRESET, EBADMSG for a reply that is
-    // not a protocol reply.
+    using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+    // Sends `request` and returns the reply object (ok or not); progress
+    // lines before it go to `progress` (or are skipped). `timeout` bounds
+    // each wait for a line. Errors are transport failures: ETIMEDOUT,
+    // ECONNRESET, EBADMSG for a line that is not a protocol reply.
     Result<nlohmann::json> call(const nlohmann::json& request,
-                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                const Progress& progress = {});
 
 private:
     explicit ControlClient(sys::UniqueFd sock, std::string path) : sock_(std::move(sock)), path_(std::move(path)) {}

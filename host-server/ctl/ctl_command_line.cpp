@@ -1,11 +1,18 @@
 #include "ctl/ctl_command_line.h"
 
 #include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "control/control_protocol.h"
 #include "memdomain/common/names.h"
 
 namespace po = boost::program_options;
@@ -15,32 +22,62 @@ namespace {
 
 struct VerbHelp {
     const char* name;
-    bool takes_name;
+    const char* operands;  // as the usage line writes them
+    bool takes_name;       // the first operand is a domain name
+    std::size_t min_operands, max_operands;  // NAME included
+    bool changes;          // root or the admin group only
     const char* summary;
     const char* details;
 };
 
-constexpr std::array<VerbHelp, 5> kVerbs = {{
-    {"list", false, "the domains: type, policy, segments, size, peers attached",
-     "One line per domain: name, type, policy, number of segments, total size\n"
-     "and the peers attached (summed over the domain's segments).\n"},
-    {"show", true, "one domain: segments, sockets, peers, access rules",
-     "Vectors, max peers and the access rules (explicit, or the default: root\n"
-     "and the server's user), then per segment: page size, size, access,\n"
-     "socket, namespace entry, generation, and every attached peer with its\n"
-     "id, pid, uid, gid, access and messages queued in the server.\n"},
-    {"stats", false, "the server: pid, uptime, domains, peers, fds, hugepage pools",
+constexpr std::array<VerbHelp, 9> kVerbs = {{
+    {"list", "", false, 0, 0, false, "the domains: type, policy, origin, size, instances, memory, peers",
+     "One line per domain: name, type, policy, origin (config, runtime: made by\n"
+     "create, adopted: memory from an earlier server process), number of\n"
+     "segments, size of one instance, instances, bytes resident over all\n"
+     "instances, and the peers attached (summed over instances and segments).\n"},
+    {"show", "NAME", true, 1, 1, false, "one domain: segments, sockets, access rules, instances and their peers",
+     "The domain's settings and access rules (explicit, or the default: root\n"
+     "and the server's user), each segment's page size, size, access, socket\n"
+     "and namespace entry, then one line per instance (shared; local: one per\n"
+     "process; numa: one per node) with its generation, resident/size and\n"
+     "peers, followed by those peers: segment, id, pid, uid, gid, access,\n"
+     "messages queued in the server and doorbell counters per vector.\n"},
+    {"stats", "", false, 0, 0, false, "the server: pid, uptime, domains, peers, fds, hugepage pools",
      "The server's pid and uptime, its domains and attached peers, its open\n"
      "file descriptors, connected control clients, and the host's hugepage\n"
      "pools (total/free/reserved pages per size).\n"},
-    {"qemu-args", true, "the QEMU arguments that attach a VM to the domain",
-     "The arguments for segment 0, as in qemu-config/README.md: read-write with\n"
-     "doorbells (-chardev socket + -device ivshmem-doorbell; not offered for a\n"
-     "R/O segment) and read-only (-object memory-backend-file,readonly=on on the\n"
-     "namespace entry + -device ivshmem-plain). --json gives them as arrays.\n"},
-    {"libvirt-xml", true, "the libvirt <shmem> element for the domain",
-     "The <shmem> element that attaches a libvirt VM to segment 0 through\n"
-     "ivshmem-doorbell, with the domain's socket, size and vectors.\n"},
+    {"qemu-args", "NAME", true, 1, 1, false, "the QEMU arguments that attach a VM to the domain",
+     "The arguments for every segment, as in qemu-config/README.md: read-write\n"
+     "with doorbells (-chardev socket + -device ivshmem-doorbell; not offered\n"
+     "when a segment is R/O) and read-only (-object memory-backend-file,\n"
+     "readonly=on on the namespace entry + -device ivshmem-plain; shared\n"
+     "domains only). --json gives them as arrays.\n"},
+    {"libvirt-xml", "NAME", true, 1, 1, false, "the libvirt <shmem> elements for the domain",
+     "The <shmem> elements that attach a libvirt VM to every segment through\n"
+     "ivshmem-doorbell, with the domain's sockets, sizes and vectors.\n"},
+    {"create", "FILE | - | --text TEXT", false, 0, 1, true, "a new domain from config text",
+     "FILE (or stdin for -, or TEXT) holds exactly one \"memdomain NAME { ... }\"\n"
+     "block in the config file's language; errors point into it as\n"
+     "request:LINE:COL. The server checks the name, the access principals and\n"
+     "the hugepage pool, creates and (policy = static) prefaults the memory,\n"
+     "then serves it; the domain survives server restarts until destroyed.\n"
+     "On a terminal a progress bar is drawn on stderr while the memory is\n"
+     "prefaulted. Prints the new domain as show does. Waits up to 10 minutes.\n"},
+    {"destroy", "NAME [--force]", true, 1, 1, true, "removes a domain and frees its memory",
+     "Refused (exit 5) while peers are attached; --force disconnects them\n"
+     "first (their own mappings stay valid until they unmap). The memory goes\n"
+     "back to its pool once no process maps it.\n"},
+    {"grant", "NAME user|group PRINCIPAL R/W|R/O", true, 4, 4, true, "gives a user or group access to a domain",
+     "Adds the entry, or replaces the one for that user or group. PRINCIPAL is\n"
+     "a name or numeric id known to this host. A domain without an access\n"
+     "block first gets its explicit default (root and the server's user, R/W).\n"
+     "Peers that the new rules no longer admit are disconnected. Prints the\n"
+     "access rules now in force.\n"},
+    {"revoke", "NAME user|group PRINCIPAL", true, 3, 3, true, "removes a user's or group's access entry",
+     "Removes the entry for that user or group (exit 2 if there is none) and\n"
+     "disconnects the peers the remaining rules no longer admit. Prints the\n"
+     "access rules now in force.\n"},
 }};
 
 const VerbHelp* find_verb(const std::string& v) {
@@ -56,24 +93,90 @@ std::string verb_names() {
 }
 
 std::string usage(const VerbHelp& h) {
-    return std::string("memdomainctl [--socket-dir DIR] [--json] ") + h.name + (h.takes_name ? " NAME" : "");
+    return std::string("memdomainctl [--socket-dir DIR] [--json] ") + h.name + (*h.operands ? " " : "") + h.operands;
 }
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0  ok\n"
+    "  1  error: usage, protocol, or anything else the server refused (EINVAL,\n"
+    "     ENOMEM, ...); the message says what\n"
+    "  2  no such domain (ENOENT; revoke: no such entry)\n"
+    "  3  memdomaind not running or unreachable\n"
+    "  4  not allowed: a changing verb without root or the admin group (EPERM),\n"
+    "     or no permission on control.sock (EACCES)\n"
+    "  5  busy: destroy with peers attached and no --force, or the domain is\n"
+    "     still being created (EBUSY)\n"
+    "  6  create: the name is taken (EEXIST)\n";
 
 std::string overall_help(const po::options_description& opts) {
     std::ostringstream o;
-    o << "memdomainctl: read what a running memdomaind serves, through <socket dir>/control.sock.\n\n"
-         "Usage: memdomainctl [--socket-dir DIR] [--json] VERB [NAME]\n"
-         "       memdomainctl VERB --help\n\n"
-         "Verbs:\n";
-    for (const auto& h : kVerbs) {
-        std::string left = std::string(h.name) + (h.takes_name ? " NAME" : "");
-        left.resize(18, ' ');
-        o << "  " << left << h.summary << "\n";
+    o << "memdomainctl: look at and change what a running memdomaind serves, through\n"
+         "<socket dir>/control.sock.\n\n"
+         "Usage: memdomainctl [--socket-dir DIR] [--json] VERB [OPERAND...]\n"
+         "       memdomainctl VERB --help\n";
+    for (bool changes : {false, true}) {
+        o << (changes ? "\nChanging verbs (root, or a member of the config's server { admin_group }):\n"
+                      : "\nReading verbs (anyone who may connect to control.sock):\n");
+        for (const auto& h : kVerbs) {
+            if (h.changes != changes) continue;
+            std::string left = std::string(h.name) + (*h.operands ? " " : "") + h.operands;
+            o << "  " << left << "\n      " << h.summary << "\n";
+        }
     }
-    o << "\n" << opts
-      << "\nExit codes: 0 ok, 1 error (usage, protocol), 2 no such domain,\n"
-         "3 server not running or unreachable.\n";
+    o << "\n" << opts << "\n" << kExitCodes;
     return o.str();
+}
+
+std::string verb_help(const VerbHelp& h) {
+    std::string summary = h.summary;
+    summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
+    return "Usage: " + usage(h) + "\n\n" + summary + ".\n\n" + h.details + "\n" +
+           (h.changes ? "Needs root or membership of the config's server { admin_group }.\n" : "") +
+           "--json prints the server's result object as it came.\n\n" + kExitCodes;
+}
+
+// Operand counts and verb-only options; the command on success.
+Result<CtlCommand> check_operands(const VerbHelp& h, const po::variables_map& vm) {
+    const auto ops = vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    const std::string verb = h.name;
+    CtlCommand cmd;
+    cmd.verb = verb;
+    cmd.json = vm.count("json") > 0;
+    cmd.force = vm.count("force") > 0;
+    if (vm.count("text")) cmd.text = vm["text"].as<std::string>();
+    if (cmd.force && verb != "destroy") return make_error("--force is an option of destroy only", EINVAL);
+    if (cmd.text && verb != "create") return make_error("--text is an option of create only", EINVAL);
+    if (verb == "create") {
+        if (ops.size() + (cmd.text ? 1 : 0) != 1)
+            return make_error("create takes one of FILE, - (stdin) or --text TEXT; usage: " + usage(h), EINVAL);
+    } else if (ops.size() < h.min_operands) {
+        return make_error(verb + (h.takes_name && ops.empty() ? " needs a domain name" : " needs more operands") +
+                              "; usage: " + usage(h),
+                          EINVAL);
+    } else if (ops.size() > h.max_operands) {
+        const std::string what = h.max_operands == 0 ? " takes no argument" : " takes fewer operands";
+        return make_error(verb + what + " ('" + ops[h.max_operands] + "' given); usage: " + usage(h), EINVAL);
+    }
+    auto rest = ops.begin();
+    if (h.takes_name) cmd.name = *rest++;
+    cmd.operands.assign(rest, ops.end());
+    cmd.socket_dir = resolve_socket_dir(vm.count("socket-dir") ? vm["socket-dir"].as<std::string>() : "");
+    return cmd;
+}
+
+Result<std::string> read_text(const std::string& file) {
+    std::string text;
+    if (file == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        if (std::cin.bad()) return make_error("cannot read the config text from stdin", EIO);
+        return text;
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return make_error("cannot read " + file + ": " + std::strerror(errno), errno ? errno : EIO);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) return make_error("cannot read " + file, EIO);
+    return text;
 }
 
 }  // namespace
@@ -83,7 +186,9 @@ Result<CtlParsed> parse_ctl_command_line(int argc, const char* const* argv) {
     opts.add_options()("help,h", "this help; after a verb, that verb's help")(
         "socket-dir", po::value<std::string>(),
         "memdomaind's socket directory (default: $MEMDOMAIN_SOCKET_DIR, else /run/memdomain)")(
-        "json", "print the server's raw result as JSON instead of a table");
+        "json", "print the server's raw result as JSON instead of a table")(
+        "force", "destroy: disconnect attached peers instead of refusing")(
+        "text", po::value<std::string>(), "create: the config text itself, instead of FILE");
     po::options_description hidden;
     hidden.add_options()("verb", po::value<std::string>())("args", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -112,24 +217,39 @@ Result<CtlParsed> parse_ctl_command_line(int argc, const char* const* argv) {
     const VerbHelp* h = find_verb(verb);
     if (!h) return make_error("unknown verb '" + verb + "'; verbs: " + verb_names(), EINVAL);
     if (help) {
-        out.print = "Usage: " + usage(*h) + "\n\n" + h->summary + ".\n\n" + h->details + "\n" +
-                    "--json prints the server's result object as it came.\n";
+        out.print = verb_help(*h);
         return out;
     }
-    const auto args = vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    CtlCommand cmd;
-    cmd.verb = verb;
-    cmd.json = vm.count("json") > 0;
-    cmd.socket_dir = resolve_socket_dir(vm.count("socket-dir") ? vm["socket-dir"].as<std::string>() : "");
-    if (h->takes_name) {
-        if (args.empty()) return make_error(verb + " needs a domain name; usage: " + usage(*h), EINVAL);
-        if (args.size() > 1) return make_error(verb + " takes one domain name; usage: " + usage(*h), EINVAL);
-        cmd.name = args.front();
-    } else if (!args.empty()) {
-        return make_error(verb + " takes no argument ('" + args.front() + "' given); usage: " + usage(*h), EINVAL);
-    }
+    MD_ASSIGN_OR_RETURN(CtlCommand cmd, check_operands(*h, vm));
     out.run = std::move(cmd);
     return out;
+}
+
+Result<nlohmann::json> build_request(const CtlCommand& cmd, bool progress) {
+    nlohmann::json req = {{"v", control::kControlProtocolVersion}, {"verb", cmd.verb}};
+    if (cmd.name) req["name"] = *cmd.name;
+    if (cmd.verb == "create") {
+        std::string text;
+        if (cmd.text) {
+            text = *cmd.text;
+        } else {
+            MD_ASSIGN_OR_RETURN(text, read_text(cmd.operands.at(0)));
+        }
+        req["text"] = text;
+        if (progress) req["progress"] = true;
+        const std::size_t line = control::encode_line(req).size();
+        if (line > control::kMaxRequestLine)
+            return make_error("the config text makes a request of " + std::to_string(line) + " bytes; one request line "
+                              "holds at most " + std::to_string(control::kMaxRequestLine),
+                              E2BIG);
+    } else if (cmd.verb == "destroy") {
+        if (cmd.force) req["force"] = true;
+    } else if (cmd.verb == "grant" || cmd.verb == "revoke") {
+        req["kind"] = cmd.operands.at(0);
+        req["principal"] = cmd.operands.at(1);
+        if (cmd.verb == "grant") req["access"] = cmd.operands.at(2);
+    }
+    return req;
 }
 
 }  // namespace memdomain::ctl

@@ -1,12 +1,25 @@
-// memdomainctl's command line, parsed with Boost.Program_options:
-//   memdomainctl [--socket-dir DIR] [--json] VERB [NAME]
+// memdomainctl's command line, parsed with Boost.Program_options, and the
+// control request it stands for:
+//   memdomainctl [--socket-dir DIR] [--json] VERB [OPERAND...]
 //   memdomainctl --help | VERB --help
+// The operands per verb (memdomainctl --help lists them):
+//   list | stats
+//   show | qemu-args | libvirt-xml NAME
+//   create FILE | create - (stdin) | create --text TEXT
+//   destroy NAME [--force]
+//   grant NAME user|group PRINCIPAL R/W|R/O
+//   revoke NAME user|group PRINCIPAL
+// Exit codes are main.cpp's (and --help's): 0 ok, 1 error, 2 ENOENT,
+// 3 unreachable, 4 EPERM/EACCES, 5 EBUSY, 6 EEXIST.
 // The only place in memdomainctl that may throw: the parser's exceptions
 // become an Error here.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "memdomain/common/result.h"
 
@@ -17,6 +30,9 @@ struct CtlCommand {
     bool json = false;       // print the raw result instead of a table
     std::string verb;        // as the control protocol names it
     std::optional<std::string> name;  // the domain, for verbs about one domain
+    std::vector<std::string> operands;  // after NAME (grant, revoke: KIND PRINCIPAL [ACCESS]); create: FILE
+    bool force = false;                 // destroy --force
+    std::optional<std::string> text;    // create --text
 };
 
 // Run a command, or print text (help) and exit 0.
@@ -25,7 +41,13 @@ struct CtlParsed {
     std::string print;
 };
 
-// Errors: an unknown verb or option, a missing or surplus NAME (usage errors).
+// Errors (EINVAL): an unknown verb or option, missing or surplus operands,
+// an option another verb takes (usage errors).
 Result<CtlParsed> parse_ctl_command_line(int argc, const char* const* argv);
+
+// The request line's object for `cmd`; `progress` asks a create for progress
+// lines. Reads create's FILE (or stdin for "-"); errors name the file, or
+// say the text does not fit in one request line (E2BIG).
+Result<nlohmann::json> build_request(const CtlCommand& cmd, bool progress);
 
 }  // namespace memdomain::ctl

@@ -1,6 +1,12 @@
-// memdomainctl: asks a running memdomaind what it serves, through its
-// control socket, and prints the answer as a table (or the raw JSON result).
-// Exit codes: 0 ok, 1 other errors, 2 no such domain, 3 server unreachable.
+// memdomainctl: asks a running memdomaind what it serves, or changes it,
+// through its control socket, and prints the answer as a table (or the raw
+// JSON result). A create on a terminal draws a progress bar on stderr.
+// Exit codes (memdomainctl --help says the same):
+//   0 ok, 1 other errors, 2 no such domain (ENOENT), 3 server unreachable,
+//   4 not allowed (EPERM, or EACCES on control.sock), 5 busy (EBUSY),
+//   6 the name is taken (EEXIST).
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "ctl/control_client.h"
@@ -10,22 +16,74 @@
 #include "memdomain/common/names.h"
 
 using namespace memdomain;
+using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kExitOk = 0, kExitError = 1, kExitNoDomain = 2, kExitUnreachable = 3;
+constexpr int kExitOk = 0, kExitError = 1, kExitNoDomain = 2, kExitUnreachable = 3, kExitNotAllowed = 4,
+              kExitBusy = 5, kExitExists = 6;
+
+int exit_code_for(const std::string& code) {
+    if (code == "ENOENT") return kExitNoDomain;
+    if (code == "EPERM" || code == "EACCES") return kExitNotAllowed;
+    if (code == "EBUSY") return kExitBusy;
+    if (code == "EEXIST") return kExitExists;
+    return kExitError;
+}
+
+// The one-line bar on stderr, redrawn in place and wiped at the end.
+class ProgressLine {
+public:
+    void draw(std::uint64_t done, std::uint64_t total) {
+        std::string bar = ctl::progress_bar(done, total);
+        width_ = std::max(width_, bar.size());
+        bar.resize(width_, ' ');  // over a longer line drawn before
+        if (bar == last_) return;
+        std::fprintf(stderr, "\r%s", bar.c_str());
+        std::fflush(stderr);
+        last_ = std::move(bar);
+    }
+    ~ProgressLine() {
+        if (width_ == 0) return;
+        std::fprintf(stderr, "\r%s\r", std::string(width_, ' ').c_str());
+        std::fflush(stderr);
+    }
+
+private:
+    std::size_t width_ = 0;
+    std::string last_;
+};
 
 int run(const ctl::CtlCommand& cmd) {
+    // Progress only when it can be drawn: --json and pipes get the reply alone.
+    const bool draw = cmd.verb == "create" && !cmd.json && ::isatty(STDERR_FILENO) == 1;
+    auto req = ctl::build_request(cmd, draw);
+    if (!req) {
+        std::fprintf(stderr, "memdomainctl: %s: %s\n", cmd.verb.c_str(), req.error().message.c_str());
+        return kExitError;
+    }
     const std::string path = cmd.socket_dir + "/" + std::string(kControlSocketName);
     auto client = ctl::ControlClient::connect(path);
     if (!client) {
+        if (client.error().sys == EACCES) {
+            std::fprintf(stderr, "memdomainctl: not allowed to talk to memdomaind: %s\n",
+                         client.error().message.c_str());
+            return kExitNotAllowed;
+        }
         std::fprintf(stderr, "memdomainctl: memdomaind is not running or unreachable: %s\n",
                      client.error().message.c_str());
         return kExitUnreachable;
     }
-    nlohmann::json req = {{"v", control::kControlProtocolVersion}, {"verb", cmd.verb}};
-    if (cmd.name) req["name"] = *cmd.name;
-    auto reply = client->call(req);
+    // A create prefaults its memory before it answers: without progress
+    // lines to show it is alive, the server may stay silent for a while.
+    const auto timeout = cmd.verb == "create" ? std::chrono::milliseconds(10min) : std::chrono::milliseconds(10s);
+    Result<nlohmann::json> reply = make_error("not asked", EINVAL);
+    {
+        ProgressLine bar;
+        ctl::ControlClient::Progress on_progress;
+        if (draw) on_progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.draw(done, total); };
+        reply = client->call(*req, timeout, on_progress);
+    }
     if (!reply) {
         std::fprintf(stderr, "memdomainctl: no answer from memdomaind: %s\n", reply.error().message.c_str());
         // A server that hangs up or stays silent is as good as not running.
@@ -33,13 +91,12 @@ int run(const ctl::CtlCommand& cmd) {
     }
     if (!(*reply)["ok"].get<bool>()) {
         const auto& err = (*reply)["error"];
-        const std::string code = err.value("code", "");
         std::fprintf(stderr, "memdomainctl: %s: %s\n", cmd.verb.c_str(), err.value("message", "(no message)").c_str());
-        return code == "ENOENT" ? kExitNoDomain : kExitError;
+        return exit_code_for(err.value("code", ""));
     }
     const auto& result = (*reply)["result"];
     try {
-        const std::string text = cmd.json ? result.dump(2) + "\n" : ctl::render(cmd.verb, result);
+        const std::string text = cmd.json ? result.dump(2) + "\n" : ctl::render(*req, result);
         std::fputs(text.c_str(), stdout);
     } catch (const nlohmann::json::exception& e) {
         std::fprintf(stderr, "memdomainctl: %s: unexpected result from the server (%s); try --json\n",

@@ -2,6 +2,8 @@
 
 #include <sys/epoll.h>
 
+#include "memdomain/sys/timerfd.h"
+
 namespace memdomain::server {
 
 Result<EventLoop> EventLoop::create() {
@@ -16,7 +18,7 @@ Result<EventLoop::Token> EventLoop::add(int fd, std::uint32_t events, Callback c
     ev.events = events;
     ev.data.u64 = t;
     if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return sys_error("epoll_ctl(ADD)");
-    entries_.emplace(t, Entry{fd, std::move(cb)});
+    entries_.emplace(t, Entry{fd, std::move(cb), nullptr});
     return t;
 }
 
@@ -37,10 +39,42 @@ void EventLoop::remove(Token token) {
     entries_.erase(it);
 }
 
+Result<EventLoop::Token> EventLoop::add_timer(std::chrono::milliseconds delay, std::function<void()> cb,
+                                             bool periodic) {
+    MD_ASSIGN_OR_RETURN(sys::UniqueFd tfd, sys::timerfd_start(delay, periodic));
+    auto owned = std::make_shared<sys::UniqueFd>(std::move(tfd));
+    const int fd = owned->get();
+    const Token t = next_token_;
+    auto fire = [this, t, fd, periodic, cb = std::move(cb)](std::uint32_t) {
+        auto n = sys::timerfd_drain(fd);
+        if (!n || *n == 0) return;
+        if (!periodic) {
+            auto keep = cb;  // remove() destroys this lambda
+            remove(t);
+            keep();
+            return;
+        }
+        cb();
+    };
+    MD_ASSIGN_OR_RETURN(Token added, add(fd, EPOLLIN, std::move(fire)));
+    entries_.at(added).owned = std::move(owned);
+    return added;
+}
+
+void EventLoop::run_deferred() {
+    // A deferred call may defer more: run until none is left.
+    while (!deferred_.empty()) {
+        auto batch = std::move(deferred_);
+        deferred_.clear();
+        for (auto& f : batch) f();
+    }
+}
+
 Status EventLoop::run() {
     running_ = true;
     epoll_event events[64];
     while (running_) {
+        run_deferred();  // what was deferred before run() or by a stop()ped turn
         int n = ::epoll_wait(ep_.get(), events, 64, -1);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -54,6 +88,7 @@ Status EventLoop::run() {
             Callback cb = it->second.cb;  // copy: the callback may remove itself
             cb(events[i].events);
         }
+        run_deferred();
     }
     return {};
 }

@@ -19,6 +19,9 @@
 #include "daemon/lifecycle.h"
 #include "daemon/options.h"
 #include "domain/domain_registry.h"
+#include "persist/fd_store.h"
+#include "persist/inherited_fds.h"
+#include "placement/numa_topology.h"
 
 using namespace memdomain;
 using namespace memdomain::server;
@@ -52,14 +55,42 @@ Status prepare_socket_dir(const std::string& dir) {
     return {};
 }
 
+Result<placement::NumaTopology> load_topology(const DaemonOptions& o) {
+    if (!o.numa_sysfs_root.empty()) return placement::NumaTopology::from_sysfs(o.numa_sysfs_root);
+    return placement::NumaTopology::from_libnuma();
+}
+
+// SIGHUP: the file is read again; a broken file changes nothing.
+void reload(const DaemonOptions& o, DomainRegistry& reg) {
+    auto cfg = config::parse_config_file(o.config_path);
+    if (!cfg) {
+        spdlog::error("SIGHUP: {}; nothing changed", cfg.error().message);
+        return;
+    }
+    const ReloadReport r = reg.reload(*cfg);
+    auto join = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+        return out.empty() ? std::string("none") : out;
+    };
+    spdlog::info("SIGHUP: reloaded {}: added {}; updated {}; removed {}; kept in use {}", o.config_path,
+                 join(r.added), join(r.updated), join(r.removed), join(r.kept));
+    for (const auto& w : r.warnings) spdlog::warn("SIGHUP: {}", w);
+}
+
 int run(const DaemonOptions& o) {
     auto cfg = config::parse_config_file(o.config_path);
     if (!cfg) {
         std::fprintf(stderr, "%s\n", cfg.error().message.c_str());
         return 1;
     }
+    auto topology = load_topology(o);
+    if (!topology) {
+        std::fprintf(stderr, "NUMA topology: %s\n", topology.error().message.c_str());
+        return 1;
+    }
     if (o.check_config) {
-        if (auto st = check_config(*cfg); !st) {
+        if (auto st = check_config(*cfg, &*topology); !st) {
             std::fprintf(stderr, "%s\n", st.error().message.c_str());
             return 1;
         }
@@ -78,10 +109,24 @@ int run(const DaemonOptions& o) {
         spdlog::error("{}", st.error().message);
         return 1;
     }
+    // Memory kept by the service manager across a crash or an upgrade
+    // (systemd's fd store, or memdomain-keeper), and the store for ours.
+    auto inherited = persist::take_inherited_fds();
+    if (!inherited) {
+        spdlog::error("inherited descriptors: {}", inherited.error().message);
+        return 1;
+    }
+    persist::FdStore store = persist::FdStore::from_environment();
+    if (!store.enabled())
+        spdlog::warn("no fd store ($NOTIFY_SOCKET unset): domain memory will not survive a restart of this process; "
+                     "run under systemd (FileDescriptorStoreMax=) or memdomain-keeper");
     RegistryOptions ro;
     ro.socket_dir = o.socket_dir;
     ro.socket_mode = o.socket_mode;
-    auto reg = DomainRegistry::create(*cfg, ro, *loop);
+    ro.store = &store;
+    ro.topology = &*topology;
+    ro.memory.bind_numa = o.numa_sysfs_root.empty();
+    auto reg = DomainRegistry::create(*cfg, ro, *loop, std::move(inherited).value());
     if (!reg) {
         spdlog::error("{}", reg.error().message);
         return 1;
@@ -97,7 +142,7 @@ int run(const DaemonOptions& o) {
     auto sig_token = loop->add(sig->get(), EPOLLIN, [&](std::uint32_t) {
         while (auto signo = next_signal(sig->get())) {
             if (*signo == SIGHUP) {
-                spdlog::warn("SIGHUP: reloading the config is not supported by this version; ignored");
+                reload(o, **reg);
                 continue;
             }
             spdlog::info("signal {}: shutting down", *signo);

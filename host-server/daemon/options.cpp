@@ -27,6 +27,8 @@ Result<ParsedCommandLine> parse_command_line(int argc, const char* const* argv) 
         ("log-level,l", po::value(&o.log_level)->default_value(o.log_level), "trace|debug|info|warn|error")
         ("ready-fd", po::value(&o.ready_fd), "write READY and a newline to this fd once every socket listens")
         ("check-config", po::bool_switch(&o.check_config), "parse and check the config, then exit")
+        ("numa-sysfs-root", po::value(&o.numa_sysfs_root),
+            "read the NUMA topology from DIR/devices/system/node instead of the kernel (memory is then not bound)")
         ("options-file", po::value(&options_file), "read more options from this file (key = value lines)");
     // clang-format on
     try {

@@ -20,6 +20,10 @@ struct DaemonOptions {
     std::string log_level = "info";
     int ready_fd = -1;            // write "READY\n" here once every socket listens
     bool check_config = false;    // parse and check, then exit
+    // Read the NUMA topology from this sysfs-shaped tree instead of the
+    // kernel (tests, what-if planning); memory is then not mbind()ed, since
+    // the nodes need not exist.
+    std::string numa_sysfs_root;
 };
 
 // What the command line asked for: run, or print text (help, version) and exit 0.

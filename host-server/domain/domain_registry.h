@@ -1,21 +1,38 @@
-// Every domain the server runs: built from the config, checked against the
-// hugepage pool before anything is created (all or nothing), each segment
-// served by its own DomainServer on "<dir>/<name>.sock" (segment 0) or
-// "<dir>/<name>@<i>.sock" (segment i of a multi-segment domain).
+// Every domain the server runs, by name. Built from the config at start-up
+// (all or nothing: checked against the hugepage pools first), then changed
+// by the control plane (create, destroy, grant, revoke) and by SIGHUP
+// (reload). Memory handed back by the fd store after a restart is adopted
+// here: its headers say which domain, instance and segment it is.
+//
+// Adoption rules (a restart after a crash or an upgrade):
+// - Stored segments are grouped by generation into instances and matched to
+//   the config's domain of the same name. The stored memory always wins: if
+//   the config now describes a different geometry (segments, sizes, page
+//   classes, vectors, max_peers), the domain keeps the stored one and a
+//   warning says to destroy it to apply the new one. Nothing stored is lost.
+// - Domains created at runtime (control plane) are remembered in the fd
+//   store too (a small state memfd, "md.state": their config text), so they
+//   come back with their access rules.
+// - Stored memory no domain claims is served as an "adopted" domain with the
+//   default access policy (root and the server's user), until destroyed.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "acl/acl.h"
 #include "config/config.h"
 #include "daemon/event_loop.h"
-#include "domain/segment.h"
+#include "domain/served_domain.h"
 #include "memdomain/common/result.h"
-#include "protocol/domain_server.h"
+#include "memdomain/sys/socket.h"
+#include "persist/inherited_fds.h"
 
 namespace memdomain::server {
 
@@ -23,40 +40,87 @@ struct RegistryOptions {
     std::string socket_dir;
     mode_t socket_mode = 0660;  // for domains whose config has no socket mode
     ServerLimits limits;        // listen backlog and queue limit come from the config's server block
+    persist::FdStore* store = nullptr;
+    const placement::NumaTopology* topology = nullptr;
+    InstanceMemoryOptions memory;
 };
 
-// Pages each hugepage size needs for `cfg`, checked against the pools. The
-// error names the domain that does not fit, the pages it needs and the pages
-// free. 4K segments are not checked (ordinary memory).
-Status check_hugepage_pools(const config::Config& cfg);
+// Pages each hugepage size needs for the static instances of `domains`,
+// checked against the pools. The error names the domain that does not fit,
+// the pages it needs and the pages free. 4K segments are not checked.
+Status check_hugepage_pools(const std::vector<config::DomainConfig>& domains, const placement::NumaTopology* topology);
 
-// Everything that can be checked without creating anything: the features
-// this server implements, user and group names (ACLs, socket owners), the
-// hugepage pools. Errors name FILE:LINE:COL. What --check-config runs.
-Status check_config(const config::Config& cfg);
+// Everything that can be checked without creating anything: user and group
+// names (ACLs, socket owners, admin group), numa cpualias against the
+// topology, the hugepage pools. Errors name FILE:LINE:COL. What
+// --check-config runs.
+Status check_config(const config::Config& cfg, const placement::NumaTopology* topology);
+
+// What a reload did, for the log and the control plane.
+struct ReloadReport {
+    std::vector<std::string> added, removed, updated, kept;  // kept: removed from the file but in use
+    std::vector<std::string> warnings;
+};
 
 class DomainRegistry {
 public:
-    // Creates and starts every domain of `cfg`, or none: on error, whatever
-    // was created is released again and the error says what failed.
+    // Creates and starts every domain of `cfg`, adopting `inherited` memory,
+    // or none: on error, whatever was created is released again.
     static Result<std::unique_ptr<DomainRegistry>> create(const config::Config& cfg, const RegistryOptions& opt,
-                                                          EventLoop& loop);
+                                                          EventLoop& loop, std::vector<persist::InheritedFd> inherited = {});
     ~DomainRegistry();
 
-    struct SegmentEntry {
-        std::unique_ptr<Segment> segment;
-        std::unique_ptr<DomainServer> server;
-    };
-    struct DomainEntry {
-        config::DomainConfig config;
-        AccessList acl;
-        std::vector<SegmentEntry> segments;
-    };
-    const std::vector<std::unique_ptr<DomainEntry>>& domains() const { return domains_; }
+    using Domains = std::map<std::string, std::unique_ptr<ServedDomain>, std::less<>>;
+    const Domains& domains() const { return domains_; }
+    const ServedDomain* find(std::string_view name) const;
+    const config::ServerConfig& server_config() const { return server_; }
+    // Names being created right now (create in progress).
+    bool pending(std::string_view name) const;
+
+    // May this client change domains? Root, or a member of admin_group.
+    bool may_administer(const sys::PeerCredentials& cred, const std::vector<gid_t>& groups) const;
+
+    // Runtime create: the same checks as the config (name free, pools,
+    // principals), then the instances are created and prefaulted on a
+    // worker thread; `progress(done, total)` is called on the loop thread
+    // every ~100 ms while that runs, and `done` once at the end, also on the
+    // loop thread. Returns at once; an error here means nothing started.
+    using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+    using Done = std::function<void(Status)>;
+    Status create_domain(config::DomainConfig d, std::string text, Progress progress, Done done);
+    // Destroys a domain: EBUSY while peers are attached unless `force`
+    // (then they are disconnected; their own mappings stay valid until they
+    // unmap). The memory leaves the fd store and returns to its pool once
+    // no mapping is left. Returns the peers disconnected.
+    Result<std::size_t> destroy_domain(std::string_view name, bool force);
+    // Adds or replaces one access entry / removes one; returns the peers
+    // disconnected because the new rules no longer admit them.
+    Result<std::size_t> grant(std::string_view name, const config::AclEntry& entry);
+    Result<std::size_t> revoke(std::string_view name, config::AclEntry::Kind kind, std::string_view principal);
+    // SIGHUP: adds new domains, applies access and socket blocks, removes
+    // domains gone from the file when nobody is attached, never destroys
+    // memory in use and never re-creates a domain whose geometry changed
+    // (that takes an explicit destroy). Runtime domains are left alone.
+    ReloadReport reload(const config::Config& cfg);
 
 private:
-    DomainRegistry() = default;
-    std::vector<std::unique_ptr<DomainEntry>> domains_;
+    DomainRegistry(const RegistryOptions& opt, EventLoop& loop);
+    Status start_domain(config::DomainConfig d, DomainOrigin origin, std::vector<std::unique_ptr<DomainInstance>> ready);
+    // The state memfd ("md.state") in the fd store: runtime domains' text,
+    // runtime access changes, and the spec of every stored segment.
+    void save_state();
+    // save_state() once, after the current loop turn (coalesces bursts).
+    void request_save();
+
+    struct PendingCreate;
+    RegistryOptions opt_;
+    EventLoop& loop_;
+    DomainContext ctx_;
+    config::ServerConfig server_;
+    Domains domains_;
+    std::map<std::string, std::string, std::less<>> runtime_texts_;  // runtime domains' config text
+    std::map<std::string, std::shared_ptr<PendingCreate>, std::less<>> pending_;
+    bool save_requested_ = false;
 };
 
 }  // namespace memdomain::server

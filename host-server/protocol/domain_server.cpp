@@ -18,14 +18,13 @@ namespace {
 const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite ? "R/W" : "R/O"; }
 }  // namespace
 
-DomainServer::DomainServer(Segment& segment, std::string socket_path, std::string namespace_path, EventLoop& loop,
-                           AccessDecision decide, ServerLimits limits)
+DomainServer::DomainServer(Segment& segment, std::string namespace_path, EventLoop& loop, ServerLimits limits,
+                           std::function<void()> on_change)
     : segment_(segment),
       ns_path_(std::move(namespace_path)),
       loop_(loop),
-      decide_(std::move(decide)),
       limits_(limits),
-      listener_(loop, std::move(socket_path)),
+      on_change_(std::move(on_change)),
       ids_(segment.spec().max_peers) {
     // A newcomer's initial burst is queued at once and may not fit the socket
     // buffer: a limit below it would drop well-behaved peers of a big domain.
@@ -34,6 +33,7 @@ DomainServer::DomainServer(Segment& segment, std::string socket_path, std::strin
 }
 
 DomainServer::~DomainServer() {
+    *alive_ = false;
     for (auto& [id, p] : peers_) {
         loop_.remove(p->token);
         segment_.set_present(id, false);
@@ -47,11 +47,7 @@ DomainServer::~DomainServer() {
     }
 }
 
-Status DomainServer::start(const SocketOwnership& ownership) {
-    MD_TRY(listener_.start(limits_.listen_backlog, ownership, limits_.accepts_per_wakeup, [this](sys::UniqueFd s) {
-        admit(std::move(s));
-        reap();
-    }));
+Status DomainServer::start() {
     if (!ns_path_.empty()) {
         MD_ASSIGN_OR_RETURN(auto ro, memory_fd_for(SegmentAccess::ReadOnly));
         MD_TRY(sys::replace_symlink(sys::own_fd_path(ro->get()), ns_path_));
@@ -61,7 +57,7 @@ Status DomainServer::start(const SocketOwnership& ownership) {
 
 std::vector<PeerInfo> DomainServer::peers() const {
     std::vector<PeerInfo> out;
-    for (const auto& [id, p] : peers_) out.push_back({id, p->cred, p->access, p->out.size()});
+    for (const auto& [id, p] : peers_) out.push_back({id, p->cred, p->groups, p->access, p->out.size()});
     return out;
 }
 
@@ -71,38 +67,11 @@ void DomainServer::refuse(sys::UniqueFd sock) {
         (void)sys::send_message_part(sock.get(), ivshmem::kRefusedId, -1, 0);
 }
 
-void DomainServer::admit(sys::UniqueFd sock) {
+void DomainServer::admit(sys::UniqueFd sock, const sys::PeerCredentials& credentials, std::vector<gid_t> groups,
+                         SegmentAccess granted) {
     const std::string& name = segment_.spec().domain;
-    auto cred = sys::peer_credentials(sock.get());
-    if (!cred) {
-        spdlog::warn("domain {}: refusing a connection: {}", name, cred.error().message);
-        return;
-    }
-    auto groups = sys::peer_groups(sock.get());
-    if (!groups) {
-        spdlog::warn("domain {}: refusing pid {}: {}", name, cred->pid, groups.error().message);
-        return;
-    }
-    auto access = decide_(*cred, *groups);
-    if (!access) {
-        spdlog::warn("domain {}: refused pid {} uid {} gid {}: {}", name, cred->pid, cred->uid, cred->gid,
-                     access.error().message);
-        refuse(std::move(sock));
-        return;
-    }
-    if (*access == SegmentAccess::ReadOnly) {
-        // QEMU's ivshmem-doorbell always maps the memory read-write, so a
-        // read-only fd would only make it fail with a vaguer message.
-        auto exe = sys::process_executable(cred->pid);
-        if (exe && exe->substr(exe->rfind('/') + 1).rfind("qemu-system", 0) == 0) {
-            spdlog::warn("domain {}: refused pid {} ({}): it has a read-only grant, and ivshmem-doorbell maps "
-                         "read-write; attach it with -device ivshmem-plain and "
-                         "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
-                         name, cred->pid, *exe, ns_path_.empty() ? "<namespace entry>" : ns_path_);
-            refuse(std::move(sock));
-            return;
-        }
-    }
+    const sys::PeerCredentials* cred = &credentials;
+    const SegmentAccess* access = &granted;
     auto id = ids_.allocate();
     if (!id) {
         spdlog::warn("domain {}: refused pid {} uid {}: all {} peer ids are in use (max_peers)", name, cred->pid,
@@ -119,6 +88,7 @@ void DomainServer::admit(sys::UniqueFd sock) {
     auto p = std::make_unique<Peer>();
     p->id = *id;
     p->cred = *cred;
+    p->groups = std::move(groups);
     p->access = *access;
     p->sock = std::move(sock);
     for (std::uint32_t v = 0; v < segment_.spec().vectors; ++v) {
@@ -162,6 +132,27 @@ void DomainServer::admit(sys::UniqueFd sock) {
         if (oid == pid) continue;
         for (auto& e : np.eventfds) queue(*other, pid, e);
     }
+    reap();
+    changed();
+}
+
+void DomainServer::changed() {
+    if (!on_change_) return;
+    loop_.defer([alive = std::weak_ptr<bool>(alive_), this] {
+        auto a = alive.lock();
+        if (a && *a) on_change_();
+    });
+}
+
+std::size_t DomainServer::disconnect_if(const std::function<bool(const PeerInfo&)>& which, const std::string& why) {
+    std::size_t n = 0;
+    for (auto& [id, p] : peers_) {
+        if (p->doomed || !which(PeerInfo{id, p->cred, p->groups, p->access, p->out.size()})) continue;
+        doom(*p, why);
+        ++n;
+    }
+    reap();
+    return n;
 }
 
 Result<std::shared_ptr<const sys::UniqueFd>> DomainServer::memory_fd_for(SegmentAccess a) {
@@ -252,6 +243,7 @@ void DomainServer::remove(std::uint32_t id) {
     segment_.set_present(id, false);
     ids_.release(id);
     for (auto& [oid, other] : peers_) queue(*other, id);
+    changed();
 }
 
 }  // namespace memdomain::server

@@ -2,6 +2,7 @@
 // or hang; an error must be one "fuzz.conf:LINE:COL: ..." line pointing
 // inside the text; and a Config it returns must obey every rule of the
 // language (so a rule the parser forgets to check shows up as an abort here).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,23 @@ void check_socket(const DomainConfig& d) {
     if (s.mode && *s.mode > 0777) broken("socket mode has permission bits only", std::to_string(*s.mode));
 }
 
+// grace at most 24 h; vaddr non-zero, aligned to the domain's largest page
+// and the whole domain (each segment after the previous one, rounded up to
+// its page size) below the top of a 47-bit user address space.
+void check_placement(const DomainConfig& d) {
+    if (d.grace_ms > 24ull * 3600 * 1000) broken("grace at most 24h", std::to_string(d.grace_ms));
+    if (!d.vaddr) return;
+    const std::uint64_t v = *d.vaddr;
+    std::uint64_t largest = 4096, end = v;
+    for (const SegmentConfig& s : d.segments) {
+        const std::uint64_t ps = page_size_of(s.page_class);
+        largest = std::max(largest, ps);
+        end = (end + ps - 1) / ps * ps + s.size;
+    }
+    if (v == 0 || v % largest != 0) broken("vaddr non-zero and aligned to the largest page", std::to_string(v));
+    if (end > 0x7ffffffff000ull) broken("domain ends below the top of user space", std::to_string(end));
+}
+
 void check_config(const Config& c) {
     if (c.version != 1) broken("version is 1", std::to_string(c.version));
     if (c.server.max_pending_connections < 1 || c.server.max_pending_connections > 4096)
@@ -99,7 +117,9 @@ void check_config(const Config& c) {
             }
         }
         check_socket(d);
+        check_placement(d);
     }
+    if (c.server.admin_group && !principal_ok(*c.server.admin_group)) broken("admin_group valid", *c.server.admin_group);
 }
 
 }  // namespace
@@ -111,5 +131,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_config(*r);
     else
         check_error(text, r.error().message);
+    // The control plane's create: the same grammar, one block only.
+    auto d = parse_domain_text(text, "fuzz.conf");
+    if (d) {
+        Config one;
+        one.domains.push_back(*d);
+        check_config(one);
+        if (!r || r->domains.size() != 1 || r->domains.front().name != d->name)
+            broken("a lone domain block parses as a config with that one domain", d->name);
+    } else {
+        check_error(text, d.error().message);
+    }
     return 0;
 }

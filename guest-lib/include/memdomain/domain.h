@@ -8,12 +8,19 @@
 //
 // Two transports sit behind one API:
 //   - socket: on a host (process, container). Connects to
-//     "<socket dir>/<name>.sock" and speaks the ivshmem server protocol
-//     (see memdomain/common/ivshmem_protocol.h). Doorbells are eventfds.
+//     "<socket dir>/<name>.sock" (segment 0, which carries the doorbells
+//     and peer events) and "<name>@<i>.sock" for each further segment, and
+//     speaks the ivshmem server protocol on each (see
+//     memdomain/common/ivshmem_protocol.h). Doorbells are eventfds.
 //   - pci:    inside a VM. Finds ivshmem PCI devices (1af4:1110) under a sysfs
 //     root, reads the segment header in BAR2 to learn the domain's name, and
 //     rings doorbells through BAR0. Interrupts via vfio MSI-X, else polling.
+//     One device per segment.
 // Transport::Auto tries the socket directory first, then PCI.
+//
+// Every segment of one open domain comes from one instance of it (the same
+// generation). A segment whose header has a map_address (the config's
+// "vaddr") is mapped exactly there or open() fails with EEXIST.
 //
 // Every fallible call returns Result<T> (memdomain/common/result.h); nothing
 // throws. A Domain is not thread-safe: use one per thread, or lock.
@@ -46,6 +53,7 @@ enum class InterruptMode {
 std::string_view to_string(Access a);
 std::string_view to_string(TransportKind t);
 std::string_view to_string(InterruptMode m);
+std::string_view to_string(InstanceKind k);  // "shared", "local", "numa"
 
 struct OpenOptions {
     TransportKind transport = TransportKind::Auto;
@@ -63,7 +71,7 @@ struct PeerEvent {
     PeerId peer;
 };
 
-// One mapped segment of a domain.
+// One mapped segment of a domain, as its header describes it.
 struct SegmentView {
     std::uint32_t index = 0;
     std::byte* base = nullptr;  // start of the segment (its header)
@@ -72,6 +80,13 @@ struct SegmentView {
     std::size_t data_size = 0;
     std::uint64_t page_size = 0;
     Access access = Access::ReadOnly;
+    // 0: mapped wherever the kernel chose. Otherwise the address the
+    // domain's config ("vaddr") requires, and base == this address: open()
+    // fails with EEXIST rather than map the segment anywhere else.
+    std::uint64_t map_address = 0;
+    int numa_node = -1;  // NUMA node the memory is bound to, -1 if not bound
+    InstanceKind instance_kind = InstanceKind::Shared;
+    std::uint32_t instance_flags = 0;  // kInstancePrefaulted | kInstanceContiguous
 };
 
 // What a transport offers without attaching: socket files in the socket
@@ -91,6 +106,13 @@ class Transport;
 
 class Domain {
 public:
+    // Attaches to every segment of domain `name`. Errors: EINVAL (bad name,
+    // invalid header, a segment of another domain), ENOENT (no transport
+    // offers the domain), EACCES (the server refused this process), ENODEV
+    // (a segment of the domain is missing), EEXIST (the address a segment
+    // must be mapped at is taken in this process), EAGAIN (the domain was
+    // re-created while its segments were being opened: retry), EPROTO,
+    // ETIMEDOUT, or the system error of the step that failed.
     static Result<Domain> open(std::string_view name, const OpenOptions& options = {});
 
     Domain(Domain&&) noexcept;
@@ -101,11 +123,13 @@ public:
     TransportKind transport() const;
     InterruptMode interrupt_mode() const;
 
-    // The data area of segment 0 (what most applications want).
+    // The data area of segment 0 (what most applications want; the others
+    // are in segments()).
     void* data() const;
     std::size_t data_size() const;
     std::uint64_t page_size() const;
     Access access() const;
+    // Every segment, in index order (segments()[i].index == i).
     const std::vector<SegmentView>& segments() const;
     // A validated copy of segment 0's header, re-read from memory.
     Result<SegmentHeader> header() const;

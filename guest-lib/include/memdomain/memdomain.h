@@ -67,6 +67,11 @@ void md_open_options_init(struct md_open_options *opts);
  *               unknown transport or a negative timeout, or the segment
  *               header is invalid or belongs to another domain
  *   -ENOENT     no transport offers a domain of that name
+ *   -ENODEV     a segment of the domain is missing
+ *   -EEXIST     the address a segment must be mapped at (the config's
+ *               vaddr) is taken in this process
+ *   -EAGAIN     the domain was re-created while its segments were being
+ *               opened: try again
  *   -EPROTO     the server broke the ivshmem protocol
  *   -ETIMEDOUT  the server did not send its initial messages in time
  *   -ECONNREFUSED, -ECONNRESET, -EACCES, -ENOMEM, ...: the system error of
@@ -83,10 +88,11 @@ void md_close(struct md_domain *d);
 
 /* The domain's name (NUL-terminated, owned by the handle). */
 const char *md_name(const struct md_domain *d);
-/* The data area of segment 0 and its size in bytes. */
+/* The data area of segment 0 and its size in bytes (other segments:
+ * md_segment()). */
 void *md_data(const struct md_domain *d);
 size_t md_data_size(const struct md_domain *d);
-/* The segment's page size: 4096, 2 MiB or 1 GiB. */
+/* Segment 0's page size: 4096, 2 MiB or 1 GiB. */
 uint64_t md_page_size(const struct md_domain *d);
 /* MD_ACCESS_RO or MD_ACCESS_RW: whether md_data() may be written. */
 int md_access(const struct md_domain *d);
@@ -97,6 +103,40 @@ uint32_t md_vectors(const struct md_domain *d);
 uint64_t md_generation(const struct md_domain *d);
 /* enum md_interrupt_mode. */
 int md_interrupt_mode(const struct md_domain *d);
+
+/* What one instance of a domain is (the config's "type"). */
+enum md_instance_kind {
+    MD_INSTANCE_SHARED = 0, /* one instance for everyone */
+    MD_INSTANCE_LOCAL = 1,  /* this process's private instance */
+    MD_INSTANCE_NUMA = 2    /* the instance of one NUMA node */
+};
+/* Bits of md_segment_info.instance_flags. */
+#define MD_INSTANCE_PREFAULTED 0x1u /* every page was faulted in at creation */
+#define MD_INSTANCE_CONTIGUOUS 0x2u /* physically contiguous */
+
+/* One segment of a domain, as its header describes it. */
+struct md_segment_info {
+    uint32_t index;          /* 0 .. md_segment_count(d) - 1 */
+    int32_t numa_node;       /* node the memory is bound to, -1 if not bound */
+    void *base;              /* start of the segment (its header) */
+    uint64_t size;           /* whole segment, in bytes */
+    void *data;              /* start of the data area */
+    uint64_t data_size;
+    uint64_t page_size;      /* 4096, 2 MiB or 1 GiB */
+    uint64_t map_address;    /* 0: mapped wherever the kernel chose; else the
+                                address the config (vaddr) requires, == base */
+    int32_t access;          /* enum md_access */
+    int32_t instance_kind;   /* enum md_instance_kind */
+    uint32_t instance_flags; /* MD_INSTANCE_* bits */
+    uint32_t reserved0;      /* 0 */
+    uint64_t reserved[6];    /* 0; later fields will take these */
+};
+
+/* The number of segments of the domain (>= 1; 0 for a NULL handle). */
+uint32_t md_segment_count(const struct md_domain *d);
+/* Fills *out with segment `index`. Returns 0, or -EINVAL (d or out NULL) or
+ * -ERANGE (index >= md_segment_count(d)). */
+int md_segment(const struct md_domain *d, uint32_t index, struct md_segment_info *out);
 
 /* Applies pending joins/leaves, then stores up to `cap` other attached peer
  * ids, ascending, in ids[] (ids may be NULL when cap is 0). Returns the total

@@ -13,6 +13,15 @@ struct md_domain {
     std::string name;  // NUL-terminated copy for md_name
 };
 
+// The C enums and bits mirror the C++ ones value for value.
+static_assert(MD_INSTANCE_SHARED == static_cast<int>(memdomain::InstanceKind::Shared));
+static_assert(MD_INSTANCE_LOCAL == static_cast<int>(memdomain::InstanceKind::Local));
+static_assert(MD_INSTANCE_NUMA == static_cast<int>(memdomain::InstanceKind::Numa));
+static_assert(MD_INSTANCE_PREFAULTED == memdomain::kInstancePrefaulted);
+static_assert(MD_INSTANCE_CONTIGUOUS == memdomain::kInstanceContiguous);
+// The layout is ABI: growing it must take from `reserved`, not add to the end.
+static_assert(sizeof(void*) != 8 || sizeof(md_segment_info) == 120);
+
 namespace {
 
 thread_local std::string last_error;
@@ -85,6 +94,33 @@ int md_interrupt_mode(const struct md_domain* d) {
         case memdomain::InterruptMode::Polling: return MD_INTERRUPT_POLLING;
     }
     return MD_INTERRUPT_POLLING;
+}
+
+uint32_t md_segment_count(const struct md_domain* d) {
+    return d ? static_cast<uint32_t>(d->domain.segments().size()) : 0;
+}
+
+int md_segment(const struct md_domain* d, uint32_t index, struct md_segment_info* out) {
+    if (d == nullptr) return fail(EINVAL, "md_segment: domain is NULL");
+    if (out == nullptr) return fail(EINVAL, "md_segment: out is NULL");
+    const auto& segments = d->domain.segments();
+    if (index >= segments.size())
+        return fail(ERANGE, "md_segment: domain " + d->name + " has " + std::to_string(segments.size()) +
+                                " segment(s), no segment " + std::to_string(index));
+    const memdomain::SegmentView& v = segments[index];
+    *out = md_segment_info{};
+    out->index = v.index;
+    out->numa_node = v.numa_node;
+    out->base = v.base;
+    out->size = v.size;
+    out->data = v.data;
+    out->data_size = v.data_size;
+    out->page_size = v.page_size;
+    out->map_address = v.map_address;
+    out->access = v.access == memdomain::Access::ReadWrite ? MD_ACCESS_RW : MD_ACCESS_RO;
+    out->instance_kind = static_cast<int32_t>(v.instance_kind);
+    out->instance_flags = v.instance_flags;
+    return 0;
 }
 
 int md_peers(struct md_domain* d, uint32_t* ids, size_t cap) {

@@ -9,6 +9,8 @@
 // - a device whose header is invalid but still claims this name, missing or
 //   inconsistent segments, unusable registers: the device's error (EINVAL,
 //   ENODEV, ...), never ENOENT, because the domain is there but broken;
+// - a segment whose header asks for a map address (vaddr) already taken in
+//   this process: EEXIST, naming the device, segment and range;
 // - listing skips invalid devices (DomainListing has no error slot); open()
 //   by name is how to learn why one is missing.
 // vfio trouble (group busy, no IOMMU, too few MSI-X vectors) is not an error:
@@ -77,6 +79,17 @@ Result<std::vector<pci::PciSegment>> assemble(std::string_view name, std::vector
     return ordered;
 }
 
+// Moves every segment whose header has a map_address (the config's "vaddr")
+// there. All of their probe mappings go first: the kernel may have put one
+// segment's probe where another must go.
+Status map_at_required_addresses(std::vector<pci::PciSegment>& segments) {
+    for (pci::PciSegment& s : segments)
+        if (s.header.map_address != 0) s.memory.reset();
+    for (pci::PciSegment& s : segments)
+        if (auto st = pci::map_at_header_address(s); !st) return final_error(st.error());
+    return {};
+}
+
 // Registers and interrupts of the doorbell device (segment 0).
 Result<std::pair<PeerId, InterruptMode>> attach_doorbells(pci::PciSegment& s0) {
     if (auto st = pci::attach_registers(s0); !st) return final_error(st.error());
@@ -125,6 +138,7 @@ Result<std::unique_ptr<Transport>> open_pci_transport(std::string_view name, con
                               " ivshmem device(s) under " + where + skipped,
                           ENOENT);
     MD_ASSIGN_OR_RETURN(std::vector<pci::PciSegment> segments, assemble(name, std::move(mine)));
+    MD_TRY(map_at_required_addresses(segments));
     MD_ASSIGN_OR_RETURN(auto self_and_mode, attach_doorbells(segments.front()));
     return std::unique_ptr<Transport>(std::make_unique<pci::PciTransport>(
         std::string(name), std::move(segments), self_and_mode.first, self_and_mode.second));

@@ -8,6 +8,7 @@
 #include "memdomain/common/ivshmem_protocol.h"
 #include "memdomain/common/names.h"
 #include "pci/sysfs_file.h"
+#include "segment_mapping.h"
 
 namespace memdomain::pci {
 namespace {
@@ -86,10 +87,12 @@ DeviceProbe probe_device(const IvshmemDevice& device) {
 
     bool writable = false;
     const std::string wc = device.dir + "/resource2_wc";
-    auto fm = map_resource_file(path_exists(wc) ? wc : device.dir + "/resource2");
+    const std::string resource2 = path_exists(wc) ? wc : device.dir + "/resource2";
+    auto fm = map_resource_file(resource2);
     if (fm) {
         seg.memory = std::move(fm->map);
         writable = fm->writable;
+        seg.memory_path = resource2;
     } else if (seg.vfio) {
         // With IO_STRICT_DEVMEM sysfs refuses to map a BAR that vfio-pci has
         // claimed: go through the vfio device instead.
@@ -107,10 +110,33 @@ DeviceProbe probe_device(const IvshmemDevice& device) {
         return fail(header.error());
     }
     seg.header = *header;
+    seg.memory_writable = writable;
     const bool read_write = header->access == static_cast<std::uint32_t>(SegmentAccess::ReadWrite) && writable;
     seg.access = read_write ? Access::ReadWrite : Access::ReadOnly;
     p.segment = std::move(seg);
     return p;
+}
+
+Status map_at_header_address(PciSegment& s) {
+    if (s.header.map_address == 0) return {};
+    s.memory.reset();
+    const bool want_write = s.access == Access::ReadWrite;
+    bool writable = false;
+    Result<sys::Mapping> m = make_error("not mapped");
+    if (!s.memory_path.empty()) {
+        auto fd = open_path(s.memory_path, s.memory_writable ? O_RDWR : O_RDONLY);
+        if (!fd) return device_error(s.device, std::move(fd).error());
+        m = detail::map_segment_at_best(fd->get(), want_write, 0, s.header, &writable);
+    } else {
+        if (!s.vfio) return device_error(s.device, make_error("BAR2 was mapped through vfio, now closed", ENODEV));
+        auto off = s.vfio->bar_offset(2);
+        if (!off) return device_error(s.device, std::move(off).error());
+        m = detail::map_segment_at_best(s.vfio->device_fd(), want_write, *off, s.header, &writable);
+    }
+    if (!m) return device_error(s.device, std::move(m).error());
+    s.memory = std::move(*m);
+    if (!writable) s.access = Access::ReadOnly;
+    return {};
 }
 
 Status attach_registers(PciSegment& s) {

@@ -23,7 +23,11 @@ namespace memdomain::pci {
 
 struct PciSegment {
     IvshmemDevice device;
-    sys::Mapping memory;   // the whole BAR2
+    sys::Mapping memory;   // the whole BAR2; only the segment once map_at_header_address moved it
+    // Where `memory` came from, so that it can be mapped again elsewhere:
+    // the resource file, or empty for BAR2 through the vfio device.
+    std::string memory_path;
+    bool memory_writable = false;  // the source was opened (or is mapped) read-write
     SegmentHeader header;  // validated copy: every offset used later comes from here
     Access access = Access::ReadOnly;
     // Declared before `registers`, which may read and write through its fd.
@@ -46,6 +50,15 @@ struct DeviceProbe {
 // maps BAR2 (resource2_wc, else resource2, else through vfio) and validates
 // the header.
 DeviceProbe probe_device(const IvshmemDevice& device);
+
+// When the header has a map_address (the config's "vaddr"): maps the
+// segment (header.segment_size bytes of BAR2, from the same source as the
+// probe) exactly there, replacing `memory`. Release the probe mapping of
+// every segment of the domain first (memory.reset()): one of them may sit
+// in the range. Nothing to do without a map_address. Errors: EEXIST when
+// the range is taken in this process, else the system error; each names
+// the device, the domain, the segment and the range.
+Status map_at_header_address(PciSegment& segment);
 
 // Maps BAR0 (resource0, else through vfio) for IVPosition and Doorbell.
 Status attach_registers(PciSegment& segment);

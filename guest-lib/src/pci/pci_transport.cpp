@@ -5,22 +5,13 @@
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/socket.h"
 #include "pci/mailbox_wait.h"
+#include "segment_mapping.h"
 
 namespace memdomain::pci {
 
 PciTransport::PciTransport(std::string name, std::vector<PciSegment> segments, PeerId self, InterruptMode mode)
     : name_(std::move(name)), segments_(std::move(segments)), self_(self), mode_(mode) {
-    for (const PciSegment& s : segments_) {
-        SegmentView v;
-        v.index = s.header.segment_index;
-        v.base = s.memory.bytes();
-        v.size = s.header.segment_size;  // the BAR may be larger (a power of two)
-        v.data = s.memory.bytes() + s.header.data_offset;
-        v.data_size = s.header.data_size;
-        v.page_size = s.header.page_size;
-        v.access = s.access;
-        views_.push_back(v);
-    }
+    for (const PciSegment& s : segments_) views_.push_back(detail::segment_view(s.header, s.memory.bytes(), s.access));
     presence_ = PresenceTracker(live_header(), header().max_peers, self_);
     for (std::uint32_t v = 0; v < header().vectors; ++v) last_seen_.push_back(load_mailbox(mailbox(self_, v)));
 }

@@ -5,11 +5,14 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <string>
 
 #include "memdomain/common/ivshmem_protocol.h"
 #include "memdomain/common/names.h"
 #include "memdomain/sys/socket.h"
+#include "segment_mapping.h"
 #include "socket_transport.h"
 
 namespace memdomain::detail {
@@ -34,11 +37,48 @@ Result<sys::Message> next(int sock, Clock::time_point deadline, const std::strin
     return m;
 }
 
-// Maps the segment read-only, validates its header, then upgrades to a
-// read-write mapping when the header allows it and the fd is writable (an
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
+    return buf;
+}
+
+// What the header must say besides being valid: the domain asked for, the
+// segment this socket serves and, for segments 1.., the instance segment 0
+// came from.
+Status check_expected(const SegmentHeader& h, const SegmentExpectation& want, const std::string& path) {
+    if (header_domain_name(h) != want.name)
+        return make_error(path + ": the segment belongs to domain '" + std::string(header_domain_name(h)) +
+                              "', not '" + std::string(want.name) + "'",
+                          EINVAL);
+    if (h.segment_index != want.index)
+        return make_error(path + ": expected segment " + std::to_string(want.index) + ", the server sent segment " +
+                              std::to_string(h.segment_index),
+                          EINVAL);
+    if (want.first == nullptr) return {};
+    // The server re-creates a domain (a new generation) when the last peer
+    // of a dynamic one leaves; segment 0 and this one were fetched at
+    // different moments, so a mismatch means that happened in between.
+    const SegmentHeader& f = *want.first;
+    if (h.generation != f.generation || h.segment_count != f.segment_count)
+        return make_error("domain '" + std::string(want.name) + "': segment " + std::to_string(want.index) +
+                              " belongs to another instance (generation " + hex(h.generation) + ", " +
+                              std::to_string(h.segment_count) + " segments; segment 0 has generation " +
+                              hex(f.generation) + ", " + std::to_string(f.segment_count) +
+                              " segments): the domain was re-created while opening; retry",
+                          EAGAIN);
+    return {};
+}
+
+// Reads the header through a read-only mapping of the whole segment (cheap:
+// only the header page is touched), checks it, then maps the segment for
+// use: read-write when the header allows it and the fd is writable (an
 // O_RDONLY fd refuses PROT_WRITE with EACCES: that is how a read-only grant
-// shows).
-Status map_segment(int memfd, std::string_view name, const std::string& path, SocketHandshake& h) {
+// shows), and at the header's map_address when it has one. The first
+// mapping covers the whole segment, not one page, because a hugetlbfs
+// mapping is made and unmapped in whole huge pages and the validator wants
+// to see the segment's extent mapped.
+Status map_segment(int memfd, const SegmentExpectation& want, const std::string& path, SocketHandshake& h) {
     MD_ASSIGN_OR_RETURN(std::uint64_t size, sys::fd_size(memfd));
     if (size < kHeaderAreaSize)
         return make_error(path + ": shared memory of " + std::to_string(size) + " bytes cannot hold a segment header",
@@ -47,16 +87,17 @@ Status map_segment(int memfd, std::string_view name, const std::string& path, So
     auto header = validate_segment_header(h.mapping.data(), size);
     if (!header) return make_error(path + ": " + header.error().message, EINVAL);
     h.header = *header;
-    if (header_domain_name(h.header) != name)
-        return make_error(path + ": the segment belongs to domain '" + std::string(header_domain_name(h.header)) +
-                              "', not '" + std::string(name) + "'",
-                          EINVAL);
-    if (h.header.segment_index != 0)
-        return make_error(path + ": expected segment 0, the server sent segment " +
-                              std::to_string(h.header.segment_index),
-                          EINVAL);
+    MD_TRY(check_expected(h.header, want, path));
+    const bool want_write = h.header.access == static_cast<std::uint32_t>(SegmentAccess::ReadWrite);
     h.access = Access::ReadOnly;
-    if (h.header.access == static_cast<std::uint32_t>(SegmentAccess::ReadWrite)) {
+    if (h.header.map_address != 0) {
+        h.mapping.reset();  // it may sit where the segment has to go
+        bool writable = false;
+        MD_ASSIGN_OR_RETURN(h.mapping, map_segment_at_best(memfd, want_write, 0, h.header, &writable));
+        if (writable) h.access = Access::ReadWrite;
+        return {};
+    }
+    if (want_write) {
         auto rw = sys::map_shared(memfd, size, sys::Protection::ReadWrite);
         if (rw) {
             h.mapping = std::move(rw).value();
@@ -99,12 +140,14 @@ Status receive_eventfds(int sock, Clock::time_point deadline, const std::string&
 
 }  // namespace
 
-Result<SocketHandshake> socket_handshake(const std::string& path, std::string_view name,
+Result<SocketHandshake> socket_handshake(const std::string& path, const SegmentExpectation& want,
                                          std::chrono::milliseconds timeout) {
+    const std::string name(want.name);
+    const std::string which = want.index == 0 ? "" : " segment " + std::to_string(want.index);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         int err = errno;
-        return make_error("no socket for domain '" + std::string(name) + "' at " + path, err);
+        return make_error("no socket for domain '" + name + "'" + which + " at " + path, err);
     }
     auto conn = sys::connect_unix(path);
     if (!conn) {
@@ -125,8 +168,8 @@ Result<SocketHandshake> socket_handshake(const std::string& path, std::string_vi
 
     MD_ASSIGN_OR_RETURN(sys::Message own, next(sock, deadline, path, "our peer id"));
     if (own.value == ivshmem::kRefusedId && !own.fd)
-        return make_error("memdomaind refused to attach this process to domain '" + std::string(name) +
-                              "' (no grant for its user or groups, or the domain is full; the server log says which)",
+        return make_error("memdomaind refused to attach this process to domain '" + name + "'" + which +
+                              " (no grant for its user or groups, or the domain is full; the server log says which)",
                           EACCES);
     if (own.value < 0 || own.value >= static_cast<std::int64_t>(kMaxPeers))
         return protocol_error(path, "peer id " + std::to_string(own.value) + " is out of range");
@@ -137,7 +180,7 @@ Result<SocketHandshake> socket_handshake(const std::string& path, std::string_vi
     if (shm.value != ivshmem::kSharedMemoryId || !shm.fd)
         return protocol_error(path, "expected -1 with the shared memory fd, got " + std::to_string(shm.value) +
                                         (shm.fd ? " with an fd" : " without an fd"));
-    MD_TRY(map_segment(shm.fd.get(), name, path, h));
+    MD_TRY(map_segment(shm.fd.get(), want, path, h));
     if (h.self >= h.header.max_peers)
         return protocol_error(path, "our peer id " + std::to_string(h.self) + " is not below max peers " +
                                         std::to_string(h.header.max_peers));
@@ -149,9 +192,38 @@ Result<SocketHandshake> socket_handshake(const std::string& path, std::string_vi
 
 Result<std::unique_ptr<Transport>> open_socket_transport(std::string_view name, const OpenOptions& o) {
     if (auto st = validate_domain_name(name); !st) return make_error(st.error().message, EINVAL);
-    const std::string path = domain_socket_path(resolve_socket_dir(o.socket_dir), name);
-    MD_ASSIGN_OR_RETURN(SocketHandshake h, socket_handshake(path, name, o.timeout));
-    return std::unique_ptr<Transport>(std::make_unique<SocketTransport>(std::string(name), std::move(h)));
+    const std::string dir = resolve_socket_dir(o.socket_dir);
+    const auto deadline = Clock::now() + o.timeout;
+    auto left = [&] {
+        auto l = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        return l.count() < 0 ? std::chrono::milliseconds(0) : l;
+    };
+    MD_ASSIGN_OR_RETURN(SocketHandshake first,
+                        socket_handshake(domain_socket_path(dir, name), SegmentExpectation{name, 0, nullptr}, left()));
+    // Segments 1.. are memory only; each connection stays open because the
+    // server counts it as a peer of that segment (and frees a dynamic
+    // domain when its last peer leaves).
+    std::vector<SocketHandshake> more;
+    for (std::uint32_t i = 1; i < first.header.segment_count; ++i) {
+        auto h = socket_handshake(domain_socket_path(dir, name, i), SegmentExpectation{name, i, &first.header},
+                                  left());
+        if (!h) {
+            Error e = std::move(h).error();
+            // Segment 0 was there: the domain exists, so a missing segment
+            // must not send Transport::Auto looking elsewhere.
+            if (e.sys == ENOENT) {
+                e.sys = ENODEV;
+                e.message += " (segment 0 says the domain has " + std::to_string(first.header.segment_count) +
+                             " segments)";
+            }
+            return e;
+        }
+        h->own_fds.clear();  // nobody rings segments 1..: doorbells live on segment 0
+        h->peers.clear();
+        more.push_back(std::move(h).value());
+    }
+    return std::unique_ptr<Transport>(
+        std::make_unique<SocketTransport>(std::string(name), std::move(first), std::move(more)));
 }
 
 }  // namespace memdomain::detail

@@ -1,5 +1,6 @@
 // SocketTransport after the handshake: peer joins and leaves, doorbells out
-// (mailbox word + eventfd write) and in (poll + drain of our own eventfd).
+// (mailbox word + eventfd write) and in (poll + drain of our own eventfd),
+// and the upkeep of the memory-only connections of segments 1...
 #include "socket_transport.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "memdomain/common/ivshmem_protocol.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/socket.h"
+#include "segment_mapping.h"
 
 namespace memdomain::detail {
 namespace {
@@ -19,23 +21,36 @@ constexpr std::chrono::milliseconds kAttachGrace{200};
 
 }  // namespace
 
-SocketTransport::SocketTransport(std::string name, SocketHandshake h)
+SocketTransport::SocketTransport(std::string name, SocketHandshake first, std::vector<SocketHandshake> more)
     : name_(std::move(name)),
-      socket_(std::move(h.socket)),
-      mapping_(std::move(h.mapping)),
-      header_(h.header),
-      self_(h.self),
-      own_fds_(std::move(h.own_fds)),
-      peers_(std::move(h.peers)) {
-    SegmentView v;
-    v.index = header_.segment_index;
-    v.base = mapping_.bytes();
-    v.size = header_.segment_size;
-    v.data = mapping_.bytes() + header_.data_offset;
-    v.data_size = header_.data_size;
-    v.page_size = header_.page_size;
-    v.access = h.access;
-    segments_.push_back(v);
+      socket_(std::move(first.socket)),
+      mapping_(std::move(first.mapping)),
+      header_(first.header),
+      self_(first.self),
+      own_fds_(std::move(first.own_fds)),
+      peers_(std::move(first.peers)) {
+    segments_.push_back(segment_view(header_, mapping_.bytes(), first.access));
+    for (SocketHandshake& h : more) {
+        segments_.push_back(segment_view(h.header, h.mapping.bytes(), h.access));
+        more_.push_back({std::move(h.socket), std::move(h.mapping)});
+    }
+}
+
+void SocketTransport::drain_memory_only_segments() {
+    for (MemoryOnlySegment& s : more_) {
+        while (s.socket) {
+            auto m = sys::try_receive_message(s.socket.get());
+            if (!m) {
+                // The server hung up on this segment (it does so on every
+                // segment at once: segment 0 reports it) or broke the
+                // protocol: the mapping stays, the connection goes.
+                s.socket.reset();
+                break;
+            }
+            if (!m->has_value()) break;
+            // A join's eventfd or a leave: nothing for a memory-only segment.
+        }
+    }
 }
 
 void SocketTransport::apply(std::int64_t id, sys::UniqueFd fd) {
@@ -61,6 +76,7 @@ void SocketTransport::apply(std::int64_t id, sys::UniqueFd fd) {
 }
 
 Status SocketTransport::process_events(std::vector<PeerEvent>* out) {
+    drain_memory_only_segments();
     Status status;
     while (!hung_up_) {
         auto m = sys::try_receive_message(socket_.get());

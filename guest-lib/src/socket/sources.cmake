@@ -1,5 +1,6 @@
 # The socket transport: libmemdomain on a host, attached through
-# "<socket dir>/<name>.sock" (QEMU's ivshmem server protocol).
+# "<socket dir>/<name>.sock" and "<name>@<i>.sock" for segments 1.. (QEMU's
+# ivshmem server protocol on each).
 list(APPEND MEMDOMAIN_GUEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/socket_transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/socket_handshake.cpp

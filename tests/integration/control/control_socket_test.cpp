@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "control_connection.h"
@@ -91,8 +92,15 @@ TEST_F(ControlSocket, ListCountsAPeerAttachedToTheDomain) {
     ASSERT_TRUE(peer) << peer.error().message;
     auto domains = result("list").at("domains");
     ASSERT_EQ(domains.size(), 2u);
-    EXPECT_EQ(domains[0], json({{"name", "Ctl"}, {"type", "shared"}, {"policy", "static"}, {"segments", 1},
-                                {"size", 1 << 20}, {"peers", 1}}));
+    EXPECT_EQ(domains[0], json({{"name", "Ctl"},
+                                {"type", "shared"},
+                                {"policy", "static"},
+                                {"origin", "config"},
+                                {"segments", 1},
+                                {"size", 1 << 20},
+                                {"instances", 1},
+                                {"resident", 1 << 20},
+                                {"peers", 1}}));
     EXPECT_EQ(domains[1].at("name"), "Two");
     EXPECT_EQ(domains[1].at("segments"), 2);
     EXPECT_EQ(domains[1].at("size"), (64 + 512) * 1024);
@@ -102,7 +110,7 @@ TEST_F(ControlSocket, ListCountsAPeerAttachedToTheDomain) {
 TEST_F(ControlSocket, ShowGivesAnAttachedPeersIdPidUidGidAndAccess) {
     auto peer = HostPeer::connect(server_->socket("Ctl"));
     ASSERT_TRUE(peer) << peer.error().message;
-    auto seg = result("show", "Ctl").at("segments").at(0);
+    auto seg = result("show", "Ctl").at("instances").at(0).at("segments").at(0);
     ASSERT_EQ(seg.at("peers").size(), 1u) << seg.dump();
     const auto& p = seg.at("peers")[0];
     EXPECT_EQ(p.at("id"), peer->id());
@@ -111,14 +119,36 @@ TEST_F(ControlSocket, ShowGivesAnAttachedPeersIdPidUidGidAndAccess) {
     EXPECT_EQ(p.at("gid"), ::getgid());
     EXPECT_EQ(p.at("access"), "R/W");
     EXPECT_EQ(p.at("queued"), 0);
+    EXPECT_EQ(p.at("doorbells"), json({0, 0})) << "one mailbox counter per vector, none rung";
+}
+
+TEST_F(ControlSocket, ShowCountsADoorbellInTheRungPeersMailbox) {
+    auto a = HostPeer::connect(server_->socket("Ctl"));
+    ASSERT_TRUE(a) << a.error().message;
+    auto b = HostPeer::connect(server_->socket("Ctl"));
+    ASSERT_TRUE(b) << b.error().message;
+    ASSERT_TRUE(a->wait_join(2s));
+    // The mailbox is in shared memory: the ringer writes it, the server reads it.
+    std::uint64_t* word = mailbox_word(a->memory(), a->header(), static_cast<std::uint32_t>(b->id()), 1);
+    ASSERT_NE(word, nullptr);
+    std::atomic_ref<std::uint64_t>(*word).fetch_add(1);
+    ASSERT_TRUE(a->ring(b->id(), 1));
+    const auto peers = result("show", "Ctl").at("instances").at(0).at("segments").at(0).at("peers");
+    bool found = false;
+    for (const auto& p : peers)
+        if (p.at("id") == b->id()) {
+            found = true;
+            EXPECT_EQ(p.at("doorbells"), json({0, 1})) << p.dump();
+        }
+    EXPECT_TRUE(found) << peers.dump();
 }
 
 TEST_F(ControlSocket, ShowGivesTheGenerationTheSegmentHeaderCarries) {
     auto peer = HostPeer::connect(server_->socket("Ctl"));
     ASSERT_TRUE(peer) << peer.error().message;
     auto r = result("show", "Ctl");
+    EXPECT_EQ(r.at("instances").at(0).at("generation").get<std::uint64_t>(), peer->header().generation);
     const auto& seg = r.at("segments").at(0);
-    EXPECT_EQ(seg.at("generation").get<std::uint64_t>(), peer->header().generation);
     EXPECT_EQ(seg.at("page_size"), 4096);
     EXPECT_EQ(seg.at("size"), 1 << 20);
     EXPECT_EQ(seg.at("socket"), server_->socket("Ctl"));
@@ -132,13 +162,13 @@ TEST_F(ControlSocket, ShowDropsAPeerOnceItHasLeft) {
     {
         auto peer = HostPeer::connect(server_->socket("Ctl"));
         ASSERT_TRUE(peer) << peer.error().message;
-        ASSERT_EQ(result("show", "Ctl").at("segments").at(0).at("peers").size(), 1u);
+        ASSERT_EQ(result("show", "Ctl").at("instances").at(0).at("peers"), 1);
     }
     const auto deadline = std::chrono::steady_clock::now() + 2s;
     std::size_t n = 1;
     while (n != 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(5ms);
-        n = result("show", "Ctl").at("segments").at(0).at("peers").size();
+        n = result("show", "Ctl").at("instances").at(0).at("segments").at(0).at("peers").size();
     }
     EXPECT_EQ(n, 0u);
 }
@@ -173,7 +203,7 @@ TEST_F(ControlSocket, UnknownVerbIsEinvalListingTheVerbs) {
     EXPECT_FALSE(r->at("ok").get<bool>());
     EXPECT_EQ(r->at("error").at("code"), "EINVAL");
     const auto msg = r->at("error").at("message").get<std::string>();
-    for (auto v : {"list", "show", "stats", "qemu-args", "libvirt-xml"})
+    for (auto v : {"list", "show", "stats", "qemu-args", "libvirt-xml", "create", "destroy", "grant", "revoke"})
         EXPECT_NE(msg.find(v), std::string::npos) << msg;
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ctl_runner.h"
 #include "host_peer.h"
 #include "server_fixture.h"
 
@@ -14,26 +15,6 @@ namespace memdomain::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct CtlRun {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr
-};
-
-CtlRun memdomainctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    TempDir d;
-    std::vector<std::string> argv = {MEMDOMAINCTL_PATH};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process::Options o;
-    o.log_path = d.file("out.log");
-    o.env = env;
-    Process p(argv, o);
-    CtlRun r;
-    auto st = p.wait(10s);
-    if (st && WIFEXITED(*st)) r.exit_code = WEXITSTATUS(*st);
-    r.output = read_file(o.log_path);
-    return r;
-}
 
 class Memdomainctl : public ::testing::Test {
 protected:
@@ -52,13 +33,13 @@ TEST_F(Memdomainctl, ListPrintsATableWithOneRowPerDomain) {
     auto r = ctl({"list"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output,
-              "NAME    TYPE    POLICY  SEGMENTS  SIZE  PEERS\n"
-              "CtlDom  shared  static  1         1M    0\n"
-              "Spare   shared  static  1         64K   0\n");
+              "NAME    TYPE    POLICY  ORIGIN  SEGMENTS  SIZE  INSTANCES  RESIDENT  PEERS\n"
+              "CtlDom  shared  static  config  1         1M    1          1M        0\n"
+              "Spare   shared  static  config  1         64K   1          64K       0\n");
 }
 
 TEST_F(Memdomainctl, SocketDirComesFromTheEnvironmentWhenNotGiven) {
-    auto r = memdomainctl({"list"}, {"MEMDOMAIN_SOCKET_DIR=" + server_->socket_dir()});
+    auto r = memdomainctl({"list"}, CtlOptions{.env = {"MEMDOMAIN_SOCKET_DIR=" + server_->socket_dir()}});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("CtlDom"), std::string::npos) << r.output;
 }
@@ -70,9 +51,14 @@ TEST_F(Memdomainctl, ShowPrintsAnAttachedPeersPidAndUid) {
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("domain CtlDom: shared, static, 2 vector(s)"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("socket:    " + server_->socket("CtlDom")), std::string::npos) << r.output;
-    const std::string row = std::to_string(peer->id()) + "   " + std::to_string(::getpid()) + "  " +
+    EXPECT_NE(r.output.find("instance shared: generation "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(", resident 1M/1M, 1 peer(s)\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("  SEGMENT  ID  PID"), std::string::npos) << r.output;
+    // The row: segment 0, the peer's id, our pid and uid, its access, nothing queued, no doorbell rung.
+    const std::string row = "  0        " + std::to_string(peer->id()) + "   " + std::to_string(::getpid()) + "  " +
                             std::to_string(::getuid());
     EXPECT_NE(r.output.find(row), std::string::npos) << "no row '" << row << "' in:\n" << r.output;
+    EXPECT_NE(r.output.find("R/W     0       0,0\n"), std::string::npos) << r.output;
 }
 
 TEST_F(Memdomainctl, JsonPrintsTheRawResult) {
@@ -122,9 +108,9 @@ TEST_F(Memdomainctl, StoppedServerExitsThreeNamingTheSocket) {
 }
 
 TEST(MemdomainctlUsage, UnknownVerbExitsOneListingTheVerbs) {
-    auto r = memdomainctl({"destroy", "X"});
+    auto r = memdomainctl({"frobnicate", "X"});
     EXPECT_EQ(r.exit_code, 1) << r.output;
-    EXPECT_NE(r.output.find("unknown verb 'destroy'"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("unknown verb 'frobnicate'"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("libvirt-xml"), std::string::npos) << r.output;
 }
 
@@ -137,7 +123,9 @@ TEST(MemdomainctlUsage, VerbWithoutItsNameExitsOne) {
 TEST(MemdomainctlUsage, HelpListsEveryVerbAndExitsZero) {
     auto r = memdomainctl({"--help"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    for (auto v : {"list", "show NAME", "stats", "qemu-args NAME", "libvirt-xml NAME", "--socket-dir", "--json"})
+    for (auto v : {"list", "show NAME", "stats", "qemu-args NAME", "libvirt-xml NAME", "create FILE", "destroy NAME",
+                   "grant NAME", "revoke NAME", "--socket-dir", "--json", "--force", "--text", "Exit codes",
+                   "4  not allowed", "5  busy"})
         EXPECT_NE(r.output.find(v), std::string::npos) << v << " missing from:\n" << r.output;
 }
 

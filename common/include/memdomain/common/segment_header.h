@@ -41,6 +41,10 @@ inline constexpr std::uint32_t kMaxVectors = 8;   // one 64-byte mailbox line pe
 inline constexpr std::uint64_t kMailboxStride = 64;
 
 enum class SegmentAccess : std::uint32_t { ReadOnly = 1, ReadWrite = 2 };
+// What one instance of a domain is ("type" in the config).
+enum class InstanceKind : std::uint32_t { Shared = 0, Local = 1, Numa = 2 };
+inline constexpr std::uint32_t kInstancePrefaulted = 1u << 0;  // policy static: every page faulted at creation
+inline constexpr std::uint32_t kInstanceContiguous = 1u << 1;  // physically contiguous, checked at creation
 
 struct SegmentHeader {
     char magic[8];                 //   0 "MEMDOMN1"
@@ -63,7 +67,12 @@ struct SegmentHeader {
     std::uint64_t presence_seq;    // 160 bumped after every presence change
     std::uint64_t peer_count;      // 168 number of bits set in presence
     std::uint64_t presence[kMaxPeers / 64];  // 176 bit i set: peer id i attached
-    std::uint8_t reserved[3792];   // 304 pads the struct to one 4 KiB page
+    std::uint64_t map_address;     // 304 0, or where clients must map this segment (config "vaddr")
+    std::int32_t numa_node;        // 312 node the memory was bound to, or -1 (not bound)
+    std::uint32_t instance_kind;   // 316 InstanceKind: shared, one peer's local instance, a node's
+    std::uint32_t instance_flags;  // 320 kInstance* bits
+    std::uint32_t reserved0;       // 324 0
+    std::uint8_t reserved[3768];   // 328 pads the struct to one 4 KiB page
 };
 
 static_assert(sizeof(SegmentHeader) == kHeaderAreaSize);
@@ -77,6 +86,10 @@ static_assert(offsetof(SegmentHeader, access) == 128);
 static_assert(offsetof(SegmentHeader, mailbox_offset) == 144);
 static_assert(offsetof(SegmentHeader, presence_seq) == 160);
 static_assert(offsetof(SegmentHeader, presence) == 176);
+static_assert(offsetof(SegmentHeader, map_address) == 304);
+static_assert(offsetof(SegmentHeader, numa_node) == 312);
+static_assert(offsetof(SegmentHeader, instance_kind) == 316);
+static_assert(offsetof(SegmentHeader, instance_flags) == 320);
 static_assert(std::is_standard_layout_v<SegmentHeader> && std::is_trivially_copyable_v<SegmentHeader>);
 static_assert(std::atomic_ref<std::uint64_t>::required_alignment <= alignof(std::uint64_t));
 
@@ -91,6 +104,10 @@ struct SegmentHeaderSpec {
     SegmentAccess access = SegmentAccess::ReadWrite;
     std::uint32_t vectors = 1;
     std::uint32_t max_peers = 64;
+    std::uint64_t map_address = 0;  // 0: anywhere
+    std::int32_t numa_node = -1;
+    InstanceKind instance_kind = InstanceKind::Shared;
+    std::uint32_t instance_flags = 0;
 };
 
 // Where the mailbox and the data area go for a given spec; data_offset is

@@ -26,6 +26,9 @@ Result<int> get_seals(int fd);
 // gives a descriptor that can never be mapped writable).
 Result<UniqueFd> reopen(int fd, int open_flags);
 Result<std::uint64_t> fd_size(int fd);
+// Bytes of memory the file actually holds (fstat st_blocks * 512): pages
+// faulted in so far, for tmpfs and hugetlbfs alike.
+Result<std::uint64_t> fd_allocated_bytes(int fd);
 
 enum class Protection { ReadOnly, ReadWrite };
 

@@ -1,6 +1,7 @@
 // UNIX-socket system calls, wrapped once: listening, connecting, accepting,
 // sending and receiving one int64 message with at most one fd, and asking the
-// kernel who is on the other end.
+// kernel who is on the other end; and datagrams (systemd's notify protocol):
+// text with fds attached, and the sender's credentials on the receiving side.
 #pragma once
 
 #include <sys/types.h>
@@ -56,6 +57,35 @@ Result<std::optional<Message>> try_receive_message(int sock);
 // Sends one datagram to the AF_UNIX SOCK_DGRAM socket at `path` (a leading
 // '@' names the abstract namespace, as systemd's NOTIFY_SOCKET may).
 Status send_datagram(const std::string& path, std::string_view text);
+
+// Sends one datagram like send_datagram, with `fds` attached (SCM_RIGHTS,
+// at most 253, the kernel's SCM_MAX_FD). The receiver gets duplicates; the
+// caller's fds stay open. Blocks while the receiver's queue is full, like
+// sd_notify. EINVAL for a bad fd or too many fds.
+Status send_datagram_with_fds(const std::string& path, std::string_view text, const std::vector<int>& fds);
+
+// An AF_UNIX SOCK_DGRAM socket bound to `path` ('@name': abstract namespace,
+// no file), non-blocking and CLOEXEC. With `pass_credentials`, SO_PASSCRED
+// is set so that every received datagram carries its sender's pid, uid and
+// gid as the kernel saw them. A filesystem path that already exists is an
+// EADDRINUSE error (nothing is removed).
+Result<UniqueFd> bind_datagram(const std::string& path, bool pass_credentials);
+
+// One received datagram and what the kernel attached to it.
+struct Datagram {
+    std::string text;
+    std::vector<UniqueFd> fds;               // SCM_RIGHTS, received CLOEXEC
+    std::optional<PeerCredentials> sender;   // SCM_CREDENTIALS (needs SO_PASSCRED)
+};
+// The longest datagram text receive_datagram_with_fds accepts (systemd's
+// limit for notify messages too).
+inline constexpr std::size_t kMaxDatagramText = 4096;
+// Receives one datagram without waiting; nullopt when none is queued. A
+// datagram longer than kMaxDatagramText is an EMSGSIZE error, one whose
+// control data did not fit (more than 253 fds) is EPROTO; either way that
+// datagram is consumed and every fd it carried is closed, so the caller may
+// log and go on receiving.
+Result<std::optional<Datagram>> receive_datagram_with_fds(int sock);
 
 // Waits until fd is readable; false on timeout. Negative timeout: forever.
 Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout);

@@ -147,3 +147,35 @@ int c_refresh_after_server_death(const char *socket_dir, const char *name, void 
     md_close(d);
     return rc;
 }
+
+int c_segment_info(const char *socket_dir, const char *name) {
+    struct md_open_options o = socket_options(socket_dir);
+    struct md_domain *d = NULL;
+    struct md_segment_info s;
+    size_t i;
+    int rc = md_open(name, &o, &d);
+    if (rc != 0) return rc;
+    CHECK(md_segment_count(d) == 1);
+    memset(&s, 0xff, sizeof s);
+    CHECK(md_segment(d, 0, &s) == 0);
+    CHECK(s.index == 0);
+    CHECK(s.data == md_data(d));
+    CHECK(s.data_size == md_data_size(d));
+    CHECK(s.page_size == md_page_size(d));
+    CHECK(s.access == md_access(d));
+    CHECK((char *)s.base < (char *)s.data && (char *)s.data + s.data_size == (char *)s.base + s.size);
+    CHECK(s.map_address == 0);
+    CHECK(s.instance_kind == MD_INSTANCE_SHARED);
+    CHECK(s.numa_node >= -1);
+    CHECK((s.instance_flags & ~(MD_INSTANCE_PREFAULTED | MD_INSTANCE_CONTIGUOUS)) == 0);
+    CHECK(s.reserved0 == 0);
+    for (i = 0; i < sizeof s.reserved / sizeof s.reserved[0]; ++i) CHECK(s.reserved[i] == 0);
+    CHECK(md_segment(d, 1, &s) == -ERANGE);
+    CHECK(md_last_error()[0] != '\0');
+    CHECK(md_segment(d, 0, NULL) == -EINVAL);
+    CHECK(md_segment(NULL, 0, &s) == -EINVAL);
+    CHECK(md_segment_count(NULL) == 0);
+out:
+    md_close(d);
+    return rc;
+}

@@ -38,6 +38,10 @@ int c_zeroed_options_open(const char *socket_dir, const char *name);
 /* Opens, checks md_refresh() is 0, calls kill_server(ctx), then returns what
  * md_refresh() says once the hang-up arrives (-ECONNRESET expected). */
 int c_refresh_after_server_death(const char *socket_dir, const char *name, void (*kill_server)(void *), void *ctx);
+/* md_segment_count and md_segment of a one-segment domain agree with the
+ * segment 0 accessors; no map address, shared instance, reserved fields
+ * zero; a segment out of range is -ERANGE, a NULL out -EINVAL. */
+int c_segment_info(const char *socket_dir, const char *name);
 /* The C99 check's only function: md_open_options_init's defaults. */
 int c99_defaults_ok(void);
 

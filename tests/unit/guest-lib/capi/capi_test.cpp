@@ -55,6 +55,11 @@ TEST_F(CApi, RefreshReportsServerHangUpAsNegativeEconnreset) {
     EXPECT_EQ(c_refresh_after_server_death(dir(), "CApi", kill_server, &server_), -ECONNRESET) << md_last_error();
 }
 
+TEST_F(CApi, SegmentInfoAgreesWithTheSegmentZeroAccessors) {
+    EXPECT_EQ(c_segment_info(dir(), "CApi"), 0) << "failed check at capi_client.c line shown (negated); last error: "
+                                                << md_last_error();
+}
+
 TEST(CApiOptions, InitSetsTheDocumentedDefaults) { EXPECT_TRUE(c99_defaults_ok()); }
 
 }  // namespace

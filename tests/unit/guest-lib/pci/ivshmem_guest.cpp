@@ -76,9 +76,13 @@ std::string FakeSysfs::add_bare_device(const std::string& address, const std::st
 }
 
 std::string FakeSysfs::add_device(const std::string& address, const IvshmemGuest& guest) {
+    return add_memory_device(address, guest.memfd(), guest.id());
+}
+
+std::string FakeSysfs::add_memory_device(const std::string& address, int memfd, std::uint32_t iv_position) {
     const std::string dir = add_bare_device(address);
-    write_registers(address, guest.id());
-    std::filesystem::create_symlink("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(guest.memfd()),
+    write_registers(address, iv_position);
+    std::filesystem::create_symlink("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(memfd),
                                     dir + "/resource2");
     return dir;
 }

@@ -69,6 +69,10 @@ public:
     // A complete device backed by `guest`: resource2 -> its memfd, resource0
     // with IVPosition = its id.
     std::string add_device(const std::string& address, const IvshmemGuest& guest);
+    // A complete device backed by any memfd (e.g. one whose header the test
+    // wrote itself): resource2 -> `memfd`, resource0 with IVPosition =
+    // `iv_position`. The memfd must stay open while the device is used.
+    std::string add_memory_device(const std::string& address, int memfd, std::uint32_t iv_position);
     // Writes a 256-byte register file with IVPosition = `iv_position`.
     void write_registers(const std::string& address, std::uint32_t iv_position);
     // A register of resource0 as the file holds it now (what the transport wrote).

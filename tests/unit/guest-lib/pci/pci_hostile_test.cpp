@@ -39,6 +39,11 @@ const Field kCheckedFields[] = {
     {"mailbox_offset", offsetof(SegmentHeader, mailbox_offset), 8},
     {"mailbox_size", offsetof(SegmentHeader, mailbox_size), 8},
     {"presence", offsetof(SegmentHeader, presence), sizeof(SegmentHeader::presence)},
+    {"map_address", offsetof(SegmentHeader, map_address), 8},
+    {"numa_node", offsetof(SegmentHeader, numa_node), 4},
+    {"instance_kind", offsetof(SegmentHeader, instance_kind), 4},
+    {"instance_flags", offsetof(SegmentHeader, instance_flags), 4},
+    {"reserved0", offsetof(SegmentHeader, reserved0), 4},
 };
 // Fields where every value means something: garbage must not stop a guest.
 const Field kFreeFields[] = {

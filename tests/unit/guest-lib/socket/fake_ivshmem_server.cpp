@@ -5,7 +5,9 @@
 #include <poll.h>
 
 #include "memdomain/sys/eventfd.h"
+#include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
+#include "memdomain/sys/stream.h"
 
 namespace memdomain::test {
 
@@ -27,6 +29,13 @@ FakeIvshmemServer::~FakeIvshmemServer() {
     if (thread_.joinable()) thread_.join();
 }
 
+bool FakeIvshmemServer::wait_for_hang_up(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!hung_up_.load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return hung_up_.load();
+}
+
 void FakeIvshmemServer::run() {
     pollfd p[2] = {{listen_.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
     if (::poll(p, 2, 10000) <= 0 || (p[1].revents & POLLIN)) return;
@@ -39,8 +48,28 @@ void FakeIvshmemServer::run() {
             sent += *n;
         }
     }
-    pollfd s{stop_.get(), POLLIN, 0};
-    ::poll(&s, 1, 10000);  // hold the connection until the test is done
+    sent_ = true;
+    // Hold the connection until the test is done, noting a hang-up (a
+    // client never sends, so readable means end of file or error).
+    pollfd w[2] = {{stop_.get(), POLLIN, 0}, {c->get(), POLLIN, 0}};
+    while (::poll(w, hung_up_ ? 1 : 2, 10000) > 0 && !(w[0].revents & POLLIN)) {
+        std::string ignored;
+        auto r = sys::read_some(c->get(), ignored, 64);
+        if (!r || r->eof) hung_up_ = true;
+    }
+}
+
+sys::UniqueFd make_fake_segment(const SegmentHeaderSpec& spec) {
+    auto fd = sys::memfd_create("fake-" + std::string(spec.domain_name), 4096);
+    EXPECT_TRUE(fd) << fd.error().message;
+    if (!fd) return {};
+    EXPECT_TRUE(sys::ftruncate(fd->get(), spec.segment_size));
+    auto m = sys::map_shared(fd->get(), spec.segment_size, sys::Protection::ReadWrite);
+    EXPECT_TRUE(m) << m.error().message;
+    if (!m) return {};
+    auto st = write_segment_header(m->data(), spec);
+    EXPECT_TRUE(st) << st.error().message;
+    return std::move(fd).value();
 }
 
 }  // namespace memdomain::test

@@ -1,13 +1,18 @@
 // A scripted stand-in for memdomaind on one socket, for the protocol
 // violations the real server never commits (wrong version, missing fd,
-// corrupt header, silence). It accepts one client on a thread, sends the
-// script, and keeps the connection open until it is destroyed.
+// corrupt header, silence) and for headers it does not write yet (map
+// addresses, instances that change between segments). It accepts one client
+// on a thread, sends the script, keeps the connection open until it is
+// destroyed, and notes when the client hangs up.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "memdomain/common/segment_header.h"
 #include "memdomain/sys/fd.h"
 
 namespace memdomain::test {
@@ -24,11 +29,23 @@ public:
     FakeIvshmemServer(const FakeIvshmemServer&) = delete;
     FakeIvshmemServer& operator=(const FakeIvshmemServer&) = delete;
 
+    // True once the client has connected and got the whole script.
+    bool script_sent() const { return sent_.load(); }
+    // True once the client, after the script, closed its end.
+    bool client_hung_up() const { return hung_up_.load(); }
+    // Waits up to `timeout` for client_hung_up(); returns it.
+    bool wait_for_hang_up(std::chrono::milliseconds timeout) const;
+
 private:
     void run();
     sys::UniqueFd listen_, stop_;  // stop_: an eventfd the thread also polls
     std::vector<ScriptedMessage> script_;
+    std::atomic<bool> sent_{false}, hung_up_{false};
     std::thread thread_;
 };
+
+// A memfd of `spec.segment_size` bytes (4 KiB pages) holding the header
+// write_segment_header makes of `spec`: a segment as the server would send it.
+sys::UniqueFd make_fake_segment(const SegmentHeaderSpec& spec);
 
 }  // namespace memdomain::test

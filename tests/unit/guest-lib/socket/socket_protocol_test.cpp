@@ -23,18 +23,12 @@ constexpr std::uint64_t kSegmentSize = 1 << 20;
 
 // A memfd holding a valid segment of domain `name`.
 sys::UniqueFd make_segment(const std::string& name, std::uint32_t vectors = 1) {
-    auto fd = sys::memfd_create("fake-" + name, 4096);
-    EXPECT_TRUE(fd);
-    EXPECT_TRUE(sys::ftruncate(fd->get(), kSegmentSize));
-    auto m = sys::map_shared(fd->get(), kSegmentSize, sys::Protection::ReadWrite);
-    EXPECT_TRUE(m);
     SegmentHeaderSpec spec;
     spec.domain_name = name;
     spec.segment_size = kSegmentSize;
     spec.vectors = vectors;
     spec.generation = 42;
-    EXPECT_TRUE(write_segment_header(m->data(), spec));
-    return std::move(fd).value();
+    return make_fake_segment(spec);
 }
 
 sys::UniqueFd new_eventfd() { return std::move(sys::eventfd_create()).value(); }

@@ -1,16 +1,23 @@
 // The socket transport against a real memdomaind: what open reports, the
 // errors it gives for a missing, mis-named or invalid domain, doorbells and
-// events between two transports, a server that dies, and the listing.
+// events between two transports, a server that dies, the listing, and a
+// domain of two segments (4K R/W + 2M R/O) opened through both its sockets.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "memdomain/common/names.h"
+#include "memdomain/common/sizes.h"
+#include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
+#include "../free_address.h"
 #include "server_fixture.h"
 #include "transport.h"
 
@@ -220,6 +227,112 @@ TEST_F(SocketTransport, ListingOfAMissingDirectoryIsEmpty) {
     auto l = detail::list_socket_domains(o);
     ASSERT_TRUE(l) << l.error().message;
     EXPECT_TRUE(l->empty());
+}
+
+// The talk's example: one domain, a small 4K R/W segment for control data
+// and a 2M-page R/O one for bulk data, each on its own socket.
+constexpr const char* kTwoSegmentConfig = R"(
+memdomain Talk {
+    type = shared
+    policy = static
+    vectors = 1
+    size {
+        huge 4K = 1MB R/W
+        huge 2M = 2MB R/O
+    }
+}
+)";
+
+class SocketTwoSegments : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // The server takes every domain of its config or none: without a
+        // free 2M page it would not start at all.
+        auto pool = sys::hugepage_pool(2 * MiB);
+        if (!pool || pool->available() < 1)
+            GTEST_SKIP() << "no free 2 MiB hugepage for the 2M segment ("
+                         << (pool ? std::to_string(pool->free) + " free, " + std::to_string(pool->reserved) +
+                                        " reserved of " + std::to_string(pool->total)
+                                  : pool.error().message)
+                         << "); grow the pool with scripts/setup-host.sh --hugepages N";
+        server_.emplace(kTwoSegmentConfig);
+        ASSERT_TRUE(server_->ok()) << server_->start_error();
+    }
+    OpenOptions options() const {
+        OpenOptions o;
+        o.transport = TransportKind::Socket;
+        o.socket_dir = server_->socket_dir();
+        o.timeout = milliseconds(3000);
+        return o;
+    }
+    std::optional<Server> server_;
+};
+
+TEST_F(SocketTwoSegments, OpenAttachesBothSegmentsOfOneInstance) {
+    auto d = Domain::open("Talk", options());
+    ASSERT_TRUE(d) << d.error().message;
+    const auto& segs = d->segments();
+    ASSERT_EQ(segs.size(), 2u);
+    EXPECT_EQ(segs[0].index, 0u);
+    EXPECT_EQ(segs[0].page_size, 4 * KiB);
+    EXPECT_EQ(segs[0].size, 1 * MiB);
+    EXPECT_EQ(segs[0].access, Access::ReadWrite);
+    EXPECT_EQ(segs[1].index, 1u);
+    EXPECT_EQ(segs[1].page_size, 2 * MiB);
+    EXPECT_EQ(segs[1].size, 2 * MiB);
+    EXPECT_EQ(segs[1].access, Access::ReadOnly);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(segs[1].base) % (2 * MiB), 0u) << "a 2M segment on a 2M boundary";
+    auto h0 = validate_segment_header(segs[0].base, segs[0].size);
+    auto h1 = validate_segment_header(segs[1].base, segs[1].size);
+    ASSERT_TRUE(h0 && h1);
+    EXPECT_EQ(h1->generation, h0->generation);
+    EXPECT_EQ(h1->segment_count, 2u);
+    EXPECT_EQ(d->data(), static_cast<void*>(segs[0].data)) << "data() stays segment 0";
+}
+
+TEST_F(SocketTwoSegments, SecondClientSeesTheFirstsBytesAndDoorbells) {
+    auto a = Domain::open("Talk", options());
+    ASSERT_TRUE(a) << a.error().message;
+    auto b = Domain::open("Talk", options());
+    ASSERT_TRUE(b) << b.error().message;
+    std::strcpy(static_cast<char*>(a->data()), "control");
+    EXPECT_STREQ(static_cast<const char*>(b->data()), "control");
+    // Doorbells and peers are segment 0's: each sees the other once.
+    std::vector<PeerId> peers;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while ((peers = a->peers()).empty() && std::chrono::steady_clock::now() < deadline)
+        (void)sys::wait_readable(a->event_fd(), milliseconds(50));
+    ASSERT_EQ(peers, std::vector<PeerId>{b->self()});
+    ASSERT_TRUE(a->notify(b->self(), 0));
+    EXPECT_EQ(*b->wait(0, milliseconds(2000)), 1u);
+}
+
+TEST_F(SocketTwoSegments, VaddrPutsEachSegmentAfterThePreviousRoundedToItsPageSize) {
+    auto pool = sys::hugepage_pool(2 * MiB);
+    if (!pool || pool->available() < 1) GTEST_SKIP() << "no second free 2 MiB hugepage for a vaddr instance";
+    const std::uint64_t at = free_address();
+    char vaddr[32];
+    std::snprintf(vaddr, sizeof vaddr, "0x%" PRIx64, at);
+    std::string config = kTwoSegmentConfig;
+    config.replace(config.find("vectors = 1"), 11, std::string("vectors = 1\n    vaddr = ") + vaddr);
+    Server placed(config);
+    ASSERT_TRUE(placed.ok()) << placed.start_error();
+    OpenOptions o = options();
+    o.socket_dir = placed.socket_dir();
+    auto d = Domain::open("Talk", o);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_EQ(d->segments().size(), 2u);
+    EXPECT_EQ(reinterpret_cast<std::uint64_t>(d->segments()[0].base), at);
+    EXPECT_EQ(d->segments()[0].map_address, at);
+    // 1M of 4K pages, then the 2M segment on the next 2M boundary.
+    EXPECT_EQ(reinterpret_cast<std::uint64_t>(d->segments()[1].base), at + 2 * MiB);
+    EXPECT_EQ(d->segments()[1].map_address, at + 2 * MiB);
+    // The same domain again in this process: its address is ours already.
+    auto again = Domain::open("Talk", o);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().sys, EEXIST) << again.error().message;
+    EXPECT_NE(again.error().message.find("something else is mapped there"), std::string::npos)
+        << again.error().message;
 }
 
 }  // namespace

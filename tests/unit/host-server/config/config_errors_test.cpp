@@ -48,10 +48,15 @@ std::string seventeen_segments() {
     return t + "    }\n}\n";
 }
 
+// The keys every "unknown key" message lists, in its order.
+const std::string kDomainKeys =
+    "type, policy, cpualias, vectors, max_peers, grace, contiguous, vaddr, size, access, socket";
+const std::string kServerKeys = "max_pending_connections, max_queued_messages, admin_group";
+
 const std::vector<BadConfig> kBad = {
     // keys
     {"UnknownKeyIsNamedWithTheValidKeys", key_line("colour = red"), "2:5",
-     "unknown key 'colour' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, socket)"},
+     "unknown key 'colour' in memdomain 'A' (valid keys: " + kDomainKeys + ")"},
     {"DuplicateKeyPointsAtTheSecondAndNamesTheFirstLine",
      "memdomain A {\n    type = shared\n    type = local\n    size { huge 4K = 1MB }\n}\n", "3:5",
      "duplicate key 'type' in memdomain 'A' (first set on line 2)"},
@@ -59,8 +64,7 @@ const std::vector<BadConfig> kBad = {
      "memdomain A {\n    size { huge 4K = 1MB }\n    size { huge 4K = 1MB }\n}\n", "3:5", "duplicate key 'size'"},
     {"MissingEqualsAfterKey", key_line("type shared"), "2:10", "unexpected 'shared': expected '=' after 'type'"},
     {"HugeLineOutsideSizeBlock", key_line("huge 4K = 1MB"), "2:5",
-     "unknown key 'huge' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
-     "socket); "
+     "unknown key 'huge' in memdomain 'A' (valid keys: " + kDomainKeys + "); "
      "segment lines go inside size { }"},
     // domains and names
     {"DuplicateDomainPointsAtSecondNameAndFirstLine",
@@ -124,6 +128,95 @@ const std::vector<BadConfig> kBad = {
     {"BadPolicyListsAllowedValues", key_line("policy = sometimes"), "2:14",
      "bad policy 'sometimes' (allowed: static, dynamic)"},
     {"EnumValuesAreCaseSensitive", key_line("type = Shared"), "2:12", "bad type 'Shared'"},
+    // grace
+    {"GraceWithoutUnit", key_line("grace = 30"), "2:13",
+     "bad duration '30': the unit is required: ms, s, m or h, e.g. 30s"},
+    {"GraceUnknownUnit", key_line("grace = 5x"), "2:13",
+     "bad duration '5x': expected a whole number and a unit (ms, s, m or h), e.g. 30s or 500ms"},
+    {"GraceUnitWordRefused", key_line("grace = 2min"), "2:13",
+     "bad duration '2min': expected a whole number and a unit"},
+    {"GraceUpperCaseUnit", key_line("grace = 30S"), "2:13", "bad duration '30S': units are lower-case: ms, s, m or h"},
+    {"GraceFraction", key_line("grace = 1.5s"), "2:13", "bad duration '1.5s': expected a whole number and a unit"},
+    {"GraceNegative", key_line("grace = -1s"), "2:13", "bad duration '-1s': expected a whole number and a unit"},
+    {"GraceUnitOnly", key_line("grace = ms"), "2:13", "bad duration 'ms': expected a whole number and a unit"},
+    {"GraceAbove24Hours", key_line("grace = 25h"), "2:13", "bad duration '25h': above the maximum of 24h"},
+    {"GraceOneMillisecondAbove24Hours", key_line("grace = 86400001ms"), "2:13",
+     "bad duration '86400001ms': above the maximum of 24h"},
+    {"GraceOverflowing64BitsIsAboveNotGarbage", key_line("grace = 99999999999999999999999h"), "2:13",
+     "bad duration '99999999999999999999999h': above the maximum of 24h"},
+    {"GraceMissingEquals", key_line("grace 30s"), "2:11", "unexpected '30s': expected '=' after 'grace'"},
+    {"GraceMissingValue", key_line("grace = }"), "2:13",
+     "unexpected '}': expected a duration such as 30s or 500ms after 'grace ='"},
+    {"GraceDuplicateNamesFirstLine", "memdomain A {\n    grace = 1s\n    size { huge 4K = 1MB }\n    grace = 2s\n}\n",
+     "4:5", "duplicate key 'grace' in memdomain 'A' (first set on line 2)"},
+    {"GraceAtTopLevelHintsMemdomain", "grace = 1s\n", "1:1",
+     "unknown top-level keyword 'grace' (expected 'memdomain', 'server' or 'version'); grace goes inside a memdomain"},
+    // contiguous
+    {"ContiguousTrueRefused", key_line("contiguous = true"), "2:18", "bad contiguous 'true' (allowed: yes, no)"},
+    {"ContiguousIsCaseSensitive", key_line("contiguous = Yes"), "2:18", "bad contiguous 'Yes' (allowed: yes, no)"},
+    {"ContiguousNumberRefused", key_line("contiguous = 1"), "2:18", "bad contiguous '1' (allowed: yes, no)"},
+    {"ContiguousMissingValue", key_line("contiguous = }"), "2:18",
+     "unexpected '}': expected yes or no after 'contiguous ='"},
+    {"ContiguousDuplicateNamesFirstLine",
+     "memdomain A {\n    contiguous = yes\n    contiguous = no\n    size { huge 4K = 1MB }\n}\n", "3:5",
+     "duplicate key 'contiguous' in memdomain 'A' (first set on line 2)"},
+    // vaddr: the value alone
+    {"VaddrInDecimalRefused", key_line("vaddr = 139637976727552"), "2:13",
+     "bad vaddr '139637976727552': an address is written in hex with a 0x prefix, e.g. 0x7f0000000000"},
+    {"VaddrUpperCasePrefixRefused", key_line("vaddr = 0X7f0000000000"), "2:13",
+     "bad vaddr '0X7f0000000000': an address is written in hex with a 0x prefix"},
+    {"VaddrBadHexDigit", key_line("vaddr = 0x7g0000000000"), "2:13",
+     "bad vaddr '0x7g0000000000': not a hex number (0x followed by digits 0-9, a-f)"},
+    {"VaddrPrefixOnly", key_line("vaddr = 0x"), "2:13", "bad vaddr '0x': not a hex number"},
+    {"VaddrZero", key_line("vaddr = 0x0"), "2:13",
+     "bad vaddr '0x0': 0 is not an address (leave vaddr out to let the kernel choose)"},
+    {"VaddrNotPageAligned", key_line("vaddr = 0x7f0000000800"), "2:13",
+     "bad vaddr '0x7f0000000800': not a multiple of 4K, the smallest page size"},
+    {"VaddrAtEndOfUserSpace", key_line("vaddr = 0x800000000000"), "2:13",
+     "bad vaddr '0x800000000000': not below 0x800000000000, the end of user space"},
+    {"VaddrKernelAddressRefused", key_line("vaddr = 0xffff800000000000"), "2:13",
+     "bad vaddr '0xffff800000000000': not below 0x800000000000"},
+    {"VaddrOverflowing64BitsIsAboveNotGarbage", key_line("vaddr = 0x10000000000000000"), "2:13",
+     "bad vaddr '0x10000000000000000': not below 0x800000000000"},
+    {"VaddrBadDigitAfterOverflowIsABadDigit", key_line("vaddr = 0x10000000000000000z"), "2:13",
+     "bad vaddr '0x10000000000000000z': not a hex number"},
+    {"VaddrMissingEquals", key_line("vaddr 0x1000"), "2:11", "unexpected '0x1000': expected '=' after 'vaddr'"},
+    {"VaddrMissingValue", key_line("vaddr = }"), "2:13",
+     "unexpected '}': expected a hex address such as 0x7f0000000000 after 'vaddr ='"},
+    {"VaddrDuplicateNamesFirstLine",
+     "memdomain A {\n    vaddr = 0x1000\n    size { huge 4K = 1MB }\n    vaddr = 0x2000\n}\n", "4:5",
+     "duplicate key 'vaddr' in memdomain 'A' (first set on line 2)"},
+    // vaddr against the domain's segments, checked at '}' and reported at the value
+    {"VaddrNotAlignedTo2MSegment", "memdomain A {\n    vaddr = 0x7f0000001000\n    size { huge 2M = 2MB }\n}\n",
+     "2:13",
+     "vaddr 0x7f0000001000 is not a multiple of 2M, the page size of segment 0 of memdomain 'A': use 0x7f0000000000 "
+     "or 0x7f0000200000"},
+    {"VaddrNotAlignedToLargestPageOfALaterSegment",
+     "memdomain A {\n    vaddr = 0x7f0000200000\n    size {\n        huge 4K = 1MB\n        huge 1G = 1G\n    }\n}\n",
+     "2:13",
+     "vaddr 0x7f0000200000 is not a multiple of 1G, the page size of segment 1 of memdomain 'A': use 0x7f0000000000 "
+     "or 0x7f0040000000"},
+    {"VaddrGivenAfterTheSizeBlockIsStillChecked", "memdomain A {\n    size { huge 2M = 2MB }\n    vaddr = 0x1000\n}\n",
+     "3:13", "vaddr 0x1000 is not a multiple of 2M, the page size of segment 0 of memdomain 'A': use 0x200000"},
+    {"VaddrDomainEndsPastUserSpace", key_line("vaddr = 0x7ffffff00000"), "2:13",
+     "memdomain 'A' does not fit below the end of user space at vaddr 0x7ffffff00000: its segments take 1M and would "
+     "end at 0x800000000000, past 0x7ffffffff000 (use a vaddr up to 0x7fffffeff000)"},
+    {"VaddrLastUserPageIsUnmappedByLinux", "memdomain A {\n    vaddr = 0x7ffffffff000\n    size { huge 4K = 16K }\n}\n",
+     "2:13", "its segments take 16K and would end at 0x800000003000, past 0x7ffffffff000"},
+    {"VaddrLayoutCountsPaddingToTheNextSegmentsPageSize",
+     "memdomain A {\n    vaddr = 0x7fffffc00000\n    size {\n        huge 4K = 16K\n        huge 2M = 2M\n    }\n}\n",
+     "2:13",
+     "its segments take 4M and would end at 0x800000000000, past 0x7ffffffff000 (use a vaddr up to "
+     "0x7fffffa00000)"},
+    {"VaddrDomainLargerThanUserSpace", "memdomain A {\n    vaddr = 0x1000\n    size { huge 4K = 256T }\n}\n", "2:13",
+     "memdomain 'A' does not fit below the end of user space at vaddr 0x1000: its segments take more than the whole of "
+     "user space"},
+    {"VaddrSumOfHugeSegmentsDoesNotOverflow",
+     "memdomain A {\n    vaddr = 0x40000000\n    size {\n        huge 1G = 8388608T\n        huge 1G = 8388608T\n"
+     "    }\n}\n",
+     "2:13", "its segments take more than the whole of user space"},
+    {"VaddrSizeErrorComesBeforeTheLayoutCheck",
+     "memdomain A {\n    vaddr = 0x1000\n    size { huge 2M = 3M }\n}\n", "3:22", "3M is not a power of two"},
     // cpualias
     {"UnterminatedStringPointsAtItsQuote", key_line("cpualias = \"0-3"), "2:16", "unterminated string"},
     {"CpuAliasNotQuoted", key_line("cpualias = all"), "2:16", "unexpected 'all': expected a quoted string"},
@@ -133,6 +226,15 @@ const std::vector<BadConfig> kBad = {
     {"CpuAliasRangeBackwards", key_line("cpualias = \"5-2\""), "2:17", "bad cpualias \"5-2\": range 5-2 runs backwards"},
     {"CpuAliasCpuAbove8191", key_line("cpualias = \"0-9000\""), "2:19", "CPU 9000 is above 8191"},
     {"CpuAliasWithBlank", key_line("cpualias = \"0, 1\""), "2:19", "bad cpualias \"0, 1\": expected a CPU number"},
+    {"CpuAliasAllIsCaseSensitive", key_line("cpualias = \"ALL\""), "2:17",
+     "bad cpualias \"ALL\": expected a CPU number"},
+    {"CpuAliasAllDoesNotMixWithCpus", key_line("cpualias = \"all,1\""), "2:17",
+     "bad cpualias \"all,1\": expected a CPU number"},
+    {"CpuAliasTrailingComma", key_line("cpualias = \"0,\""), "2:19", "bad cpualias \"0,\": expected a CPU number"},
+    {"CpuAliasOpenRange", key_line("cpualias = \"2-\""), "2:19", "bad cpualias \"2-\": expected a CPU number"},
+    {"CpuAliasNegativeCpu", key_line("cpualias = \"-1\""), "2:17", "bad cpualias \"-1\": expected a CPU number"},
+    {"CpuAliasRangeSeparatorNotColon", key_line("cpualias = \"0:3\""), "2:18",
+     "bad cpualias \"0:3\": expected ',' or '-' after a CPU number"},
     // access block
     {"DuplicatePrincipalNamesFirstLine", access_line("user root = R/W\n        user root = R/O"), "5:14",
      "duplicate access entry for user 'root' in memdomain 'A' (first on line 4)"},
@@ -173,13 +275,12 @@ const std::vector<BadConfig> kBad = {
      "unknown top-level keyword 'socket' (expected 'memdomain', 'server' or 'version'); socket { } goes inside a "
      "memdomain"},
     {"SocketKeyOutsideSocketBlock", key_line("mode = 0660"), "2:5",
-     "unknown key 'mode' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
-     "socket); socket keys go inside socket { }"},
+     "unknown key 'mode' in memdomain 'A' (valid keys: " + kDomainKeys + "); socket keys go inside socket { }"},
     {"EndOfFileInsideSocketBlock", "memdomain A {\n    size { huge 4K = 1MB }\n    socket { mode = 0660", "3:25",
      "unexpected end of file: expected 'owner', 'group', 'mode' or '}' in the socket block"},
     // server block
     {"ServerUnknownKeyListsValidKeys", server_line("backlog = 5"), "2:5",
-     "unknown key 'backlog' in the server block (valid keys: max_pending_connections, max_queued_messages)"},
+     "unknown key 'backlog' in the server block (valid keys: " + kServerKeys + ")"},
     {"ServerDuplicateKeyNamesFirstLine", "server {\n    max_queued_messages = 64\n    max_queued_messages = 128\n}\n",
      "3:5", "duplicate key 'max_queued_messages' in the server block (first set on line 2)"},
     {"DuplicateServerBlockPointsAtSecondAndNamesFirstLine",
@@ -198,8 +299,8 @@ const std::vector<BadConfig> kBad = {
      "unexpected '}': expected a number of messages (64..1048576) after 'max_queued_messages ='"},
     {"ServerGivenAsScalar", "server = 1\n", "1:8", "unexpected '=': expected '{' after 'server'"},
     {"ServerBlockInsideDomainHintsTopLevel", key_line("server { }"), "2:5",
-     "unknown key 'server' in memdomain 'A' (valid keys: type, policy, cpualias, vectors, max_peers, size, access, "
-     "socket); server { } is a top-level block, outside every memdomain"},
+     "unknown key 'server' in memdomain 'A' (valid keys: " + kDomainKeys +
+         "); server { } is a top-level block, outside every memdomain"},
     {"ServerLimitInsideDomain", key_line("max_pending_connections = 64"), "2:5",
      "; limits go inside the top-level server { }"},
     {"ServerLimitAtTopLevel", "max_queued_messages = 64\n", "1:1",
@@ -207,8 +308,28 @@ const std::vector<BadConfig> kBad = {
      "inside server { }"},
     {"ServerCloseBraceMissingBeforeDomain",
      "server {\n    max_queued_messages = 64\nmemdomain A { size { huge 4K = 1MB } }\n", "3:1",
-     "unknown key 'memdomain' in the server block (valid keys: max_pending_connections, max_queued_messages); is "
+     "unknown key 'memdomain' in the server block (valid keys: " + kServerKeys + "); is "
      "the '}' of the server block missing?"},
+    // server block: admin_group
+    {"AdminGroupBadName", server_line("admin_group = Wheel"), "2:19", "bad user or group name 'Wheel'"},
+    {"AdminGroupIdTooLarge", server_line("admin_group = 4294967295"), "2:19", "bad id '4294967295'"},
+    {"AdminGroupMissingEquals", server_line("admin_group wheel"), "2:17",
+     "unexpected 'wheel': expected '=' after 'admin_group'"},
+    {"AdminGroupMissingValue", server_line("admin_group = }"), "2:19",
+     "unexpected '}': expected a group name or decimal gid after 'admin_group ='"},
+    {"AdminGroupDuplicateNamesFirstLine", "server {\n    admin_group = wheel\n    admin_group = adm\n}\n", "3:5",
+     "duplicate key 'admin_group' in the server block (first set on line 2)"},
+    {"AdminGroupInsideDomainHintsServerBlock", key_line("admin_group = wheel"), "2:5",
+     "unknown key 'admin_group' in memdomain 'A' (valid keys: " + kDomainKeys +
+         "); admin_group goes inside the top-level server { }"},
+    {"AdminGroupAtTopLevelHintsServerBlock", "admin_group = wheel\n", "1:1",
+     "unknown top-level keyword 'admin_group' (expected 'memdomain', 'server' or 'version'); admin_group goes inside "
+     "server { }"},
+    {"DomainKeyInServerBlockHintsMemdomain", server_line("vaddr = 0x1000"), "2:5",
+     "unknown key 'vaddr' in the server block (valid keys: " + kServerKeys + "); vaddr belongs to a memdomain"},
+    {"EndOfFileInsideServerBlockListsEveryKey", "server {\n    admin_group = wheel\n", "3:1",
+     "unexpected end of file: expected 'max_pending_connections', 'max_queued_messages', 'admin_group' or '}' in the "
+     "server block"},
     // version
     {"VersionTwoRefused", "version = 2\n", "1:11", "unsupported config version '2': this memdomaind reads version 1"},
     {"VersionAfterDomain", "memdomain A { size { huge 4K = 1MB } }\nversion = 1\n", "2:1",
@@ -216,7 +337,7 @@ const std::vector<BadConfig> kBad = {
     {"VersionTwice", "version = 1\nversion = 1\n", "2:1", "duplicate 'version' (first set on line 1)"},
     // end of file, garbage, layout
     {"EndOfFileBeforeClosingBrace", "memdomain A {\n    size { huge 4K = 1MB }\n", "3:1",
-     "unexpected end of file: expected '}'"},
+     "unexpected end of file: expected '}' or a key (" + kDomainKeys + ")"},
     {"ControlCharacterIsGarbage", key_line("\x01"), "2:5", "unexpected character '\\x01'"},
     {"NonAsciiByteInNameIsGarbage", "memdomain M\xC3\xA4in { size { huge 4K = 1MB } }\n", "1:12",
      "unexpected character '\\xC3'"},

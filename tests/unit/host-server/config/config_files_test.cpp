@@ -134,6 +134,31 @@ TEST(ConfigFiles, DynamicExampleHasTwoDynamicDomains) {
     EXPECT_EQ(c.domains[1].segments[0].size, 1 * GiB);
 }
 
+TEST(ConfigFiles, DmaExampleHasAContiguousRingAndADynamicPoolAtFixedAddresses) {
+    auto c = parse_file_ok(kSource + "/config/examples/dma.conf");
+    ASSERT_EQ(c.domains.size(), 2u);
+    const DomainConfig& ring = c.domains[0];
+    EXPECT_EQ(ring.name, "DmaRing");
+    EXPECT_TRUE(ring.contiguous);
+    EXPECT_EQ(ring.vaddr, std::optional<std::uint64_t>(0x600000000000));
+    EXPECT_EQ(ring.policy, DomainPolicy::Static);
+    EXPECT_EQ(ring.vectors, 2u);
+    ASSERT_EQ(ring.segments.size(), 1u);
+    EXPECT_EQ(ring.segments[0].page_class, PageClass::k2M);
+    EXPECT_EQ(ring.segments[0].size, 2 * MiB);
+    const DomainConfig& pool = c.domains[1];
+    EXPECT_EQ(pool.name, "DmaPool");
+    EXPECT_FALSE(pool.contiguous);
+    EXPECT_EQ(pool.policy, DomainPolicy::Dynamic);
+    EXPECT_EQ(pool.grace_ms, 2u * 60 * 1000);
+    EXPECT_EQ(pool.vaddr, std::optional<std::uint64_t>(0x600040000000));
+    ASSERT_EQ(pool.segments.size(), 2u);
+    EXPECT_EQ(pool.segments[0].size, 64 * KiB);
+    EXPECT_EQ(pool.segments[1].page_class, PageClass::k2M);
+    EXPECT_EQ(pool.segments[1].size, 4 * MiB);
+    EXPECT_FALSE(c.server.admin_group.has_value());
+}
+
 // New examples are covered without editing this test.
 TEST(ConfigFiles, EveryExampleParses) {
     int seen = 0;

@@ -41,6 +41,9 @@ TEST(ConfigValid, MinimalDomainGetsEveryDefault) {
     EXPECT_EQ(d.cpualias, "all");
     EXPECT_EQ(d.vectors, 1u);
     EXPECT_EQ(d.max_peers, 64u);
+    EXPECT_EQ(d.grace_ms, 30000u);
+    EXPECT_FALSE(d.contiguous);
+    EXPECT_FALSE(d.vaddr.has_value());
     EXPECT_FALSE(d.access.has_value());
     ASSERT_EQ(d.segments.size(), 1u);
     EXPECT_EQ(d.segments[0].page_class, PageClass::k4K);
@@ -56,6 +59,9 @@ memdomain Full.Name-1_x {
     cpualias = "0-3,6"
     vectors = 8
     max_peers = 1024
+    grace = 90s
+    contiguous = yes
+    vaddr = 0x7f0000000000
     size {
         huge 4K = 128MB R/W
         huge 2M = 256MB R/O
@@ -77,6 +83,9 @@ memdomain Full.Name-1_x {
     EXPECT_EQ(d.cpualias, "0-3,6");
     EXPECT_EQ(d.vectors, 8u);
     EXPECT_EQ(d.max_peers, 1024u);
+    EXPECT_EQ(d.grace_ms, 90000u);
+    EXPECT_TRUE(d.contiguous);
+    EXPECT_EQ(d.vaddr, std::optional<std::uint64_t>(0x7f0000000000));
     ASSERT_EQ(d.segments.size(), 3u);
     EXPECT_EQ(d.segments[0].page_class, PageClass::k4K);
     EXPECT_EQ(d.segments[0].size, 128 * MiB);
@@ -115,13 +124,17 @@ TEST(ConfigValid, LocationsPointAtNameSegmentLineAndAccessLine) {
 
 TEST(ConfigValid, KeysComeInAnyOrder) {
     auto c = parse_ok("memdomain A { access { user root = R/W } " + kOneSegment +
-                      " max_peers = 2 vectors = 3 policy = dynamic cpualias = \"1\" type = local }");
+                      " max_peers = 2 vaddr = 0x200000 vectors = 3 grace = 1m policy = dynamic cpualias = \"1\" "
+                      "contiguous = no type = local }");
     ASSERT_EQ(c.domains.size(), 1u);
     EXPECT_EQ(c.domains[0].type, DomainType::Local);
     EXPECT_EQ(c.domains[0].policy, DomainPolicy::Dynamic);
     EXPECT_EQ(c.domains[0].vectors, 3u);
     EXPECT_EQ(c.domains[0].max_peers, 2u);
     EXPECT_EQ(c.domains[0].cpualias, "1");
+    EXPECT_EQ(c.domains[0].grace_ms, 60000u);
+    EXPECT_FALSE(c.domains[0].contiguous);
+    EXPECT_EQ(c.domains[0].vaddr, std::optional<std::uint64_t>(0x200000));
     EXPECT_EQ(c.domains[0].access->size(), 1u);
 }
 
@@ -205,6 +218,12 @@ TEST(ConfigValid, CpuAliasListsOfNumbersAndRanges) {
     }
 }
 
+TEST(ConfigValid, CpuAliasAllIsKeptAsWritten) {
+    auto c = parse_ok("memdomain A { cpualias = \"all\" " + kOneSegment + " }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    EXPECT_EQ(c.domains[0].cpualias, "all");
+}
+
 TEST(ConfigValid, EmptyAccessBlockMeansNobodyIsListed) {
     auto c = parse_ok("memdomain A { " + kOneSegment + " access { } }");
     ASSERT_EQ(c.domains.size(), 1u);
@@ -233,6 +252,22 @@ TEST(ConfigValid, NoServerBlockGivesTheDefaultLimits) {
     auto c = parse_ok("memdomain A { " + kOneSegment + " }");
     EXPECT_EQ(c.server.max_pending_connections, 64u);
     EXPECT_EQ(c.server.max_queued_messages, 16384u);
+    EXPECT_FALSE(c.server.admin_group.has_value());
+    EXPECT_EQ(c.server.admin_group_where.line, 0u);
+}
+
+TEST(ConfigValid, AdminGroupIsKeptAsWrittenWithTheLocationOfItsValue) {
+    auto c = parse_ok("server {\n  max_queued_messages = 128\n  admin_group = mdadmin\n}\n");
+    EXPECT_EQ(c.server.admin_group, std::optional<std::string>("mdadmin"));
+    EXPECT_EQ(to_string(c.server.admin_group_where), "test.conf:3:17");
+    EXPECT_EQ(c.server.max_queued_messages, 128u);
+}
+
+TEST(ConfigValid, AdminGroupMayBeADecimalGid) {
+    auto c = parse_ok("server { admin_group = 0 }");
+    EXPECT_EQ(c.server.admin_group, std::optional<std::string>("0"));
+    auto d = parse_ok("server{admin_group=1001}");
+    EXPECT_EQ(d.server.admin_group, std::optional<std::string>("1001"));
 }
 
 TEST(ConfigValid, ServerBlockSetsBothLimits) {

@@ -1,63 +1,14 @@
 // Request handling of the control protocol, in-process against a real
-// DomainRegistry (real sealed segments, real listening sockets in a temp
-// dir): how each malformed request is answered, and what the verbs read.
+// DomainRegistry: how each malformed request is answered, and what the
+// reading verbs (list, show, stats, qemu-args) read.
 #include <gtest/gtest.h>
 
-#include "config/config_parser.h"
-#include "control/control_protocol.h"
-#include "control/control_verbs.h"
-#include "server_fixture.h"
+#include "control_verbs_fixture.h"
 
 namespace memdomain::control {
 namespace {
 
 using nlohmann::json;
-
-const char* kConfig = R"(
-memdomain Alpha {
-    vectors = 3
-    max_peers = 8
-    size {
-        huge 4K = 1MB R/W
-    }
-}
-memdomain Beta {
-    size {
-        huge 4K = 64KB R/O
-        huge 4K = 256KB R/W
-    }
-    access {
-        user root = R/W
-        group 100 = R/O
-    }
-}
-)";
-
-class ControlVerbs : public ::testing::Test {
-protected:
-    void SetUp() override {
-        auto cfg = config::parse_config(kConfig, "<test>");
-        ASSERT_TRUE(cfg) << cfg.error().message;
-        auto loop = server::EventLoop::create();
-        ASSERT_TRUE(loop) << loop.error().message;
-        loop_.emplace(std::move(loop).value());
-        server::RegistryOptions ro;
-        ro.socket_dir = dir_.path();
-        auto reg = server::DomainRegistry::create(*cfg, ro, *loop_);
-        ASSERT_TRUE(reg) << reg.error().message;
-        reg_ = std::move(reg).value();
-        ctx_.registry = reg_.get();
-        ctx_.socket_dir = dir_.path();
-    }
-    json ask(std::string_view line) { return handle_request_line(line, ctx_); }
-    static std::string code(const json& reply) { return reply.at("error").at("code").get<std::string>(); }
-    static std::string message(const json& reply) { return reply.at("error").at("message").get<std::string>(); }
-
-    test::TempDir dir_;
-    std::optional<server::EventLoop> loop_;
-    std::unique_ptr<server::DomainRegistry> reg_;
-    ControlContext ctx_;
-};
 
 TEST_F(ControlVerbs, EveryReplyCarriesVersionOne) {
     for (auto line : {R"({"v":1,"verb":"list"})", "nonsense", R"({"v":9,"verb":"list"})"})
@@ -81,9 +32,10 @@ TEST_F(ControlVerbs, OtherVersionIsEprotonosupportNamingIt) {
 }
 
 TEST_F(ControlVerbs, UnknownVerbIsEinvalListingEveryVerb) {
-    auto r = ask(R"({"v":1,"verb":"destroy"})");
+    auto r = ask(R"({"v":1,"verb":"frobnicate"})");
     EXPECT_EQ(code(r), "EINVAL");
-    for (auto v : {"'destroy'", "list", "show", "stats", "qemu-args", "libvirt-xml"})
+    for (auto v : {"'frobnicate'", "list", "show", "stats", "qemu-args", "libvirt-xml", "create", "destroy", "grant",
+                   "revoke"})
         EXPECT_NE(message(r).find(v), std::string::npos) << v << " missing from: " << message(r);
 }
 
@@ -131,6 +83,13 @@ TEST_F(ControlVerbs, ListGivesEveryDomainInConfigOrderWithTotals) {
     EXPECT_EQ(d[1].at("peers"), 0);
 }
 
+TEST_F(ControlVerbs, ListGivesOriginInstancesAndResidentBytes) {
+    const json alpha = ask(R"({"v":1,"verb":"list"})").at("result").at("domains").at(0);
+    EXPECT_EQ(alpha.at("origin"), "config");
+    EXPECT_EQ(alpha.at("instances"), 1) << "a static shared domain has its one instance from the start";
+    EXPECT_EQ(alpha.at("resident"), 1 << 20) << "static: prefaulted";
+}
+
 TEST_F(ControlVerbs, ShowGivesEachSegmentsSocketNamespaceAndAccess) {
     auto r = ask(R"({"v":1,"verb":"show","name":"Beta"})");
     ASSERT_TRUE(r.at("ok").get<bool>()) << r.dump();
@@ -143,7 +102,21 @@ TEST_F(ControlVerbs, ShowGivesEachSegmentsSocketNamespaceAndAccess) {
     EXPECT_EQ(segs[1].at("access"), "R/W");
     EXPECT_EQ(segs[1].at("socket"), dir_.file("Beta@1.sock"));
     EXPECT_EQ(segs[1].at("page_size"), 4096);
-    EXPECT_EQ(segs[0].at("generation"), segs[1].at("generation")) << "one generation per domain instance";
+}
+
+TEST_F(ControlVerbs, ShowGivesTheInstanceWithItsGenerationSizeAndSegments) {
+    auto r = ask(R"({"v":1,"verb":"show","name":"Beta"})").at("result");
+    ASSERT_EQ(r.at("instances").size(), 1u) << r.dump();
+    const auto& inst = r.at("instances")[0];
+    EXPECT_EQ(inst.at("key"), "shared");
+    EXPECT_NE(inst.at("generation").get<std::uint64_t>(), 0u);
+    EXPECT_EQ(inst.at("size"), (64 + 256) * 1024);
+    EXPECT_EQ(inst.at("peers"), 0);
+    EXPECT_TRUE(inst.at("node").is_null());
+    EXPECT_TRUE(inst.at("owner_pid").is_null());
+    ASSERT_EQ(inst.at("segments").size(), 2u);
+    EXPECT_EQ(inst.at("segments")[1].at("index"), 1);
+    EXPECT_TRUE(inst.at("segments")[1].at("peers").empty());
 }
 
 TEST_F(ControlVerbs, ShowGivesExplicitAclEntriesAsWritten) {
@@ -165,8 +138,9 @@ TEST_F(ControlVerbs, ShowSaysWhenTheDefaultAclApplies) {
 TEST_F(ControlVerbs, QemuArgsOfAReadOnlySegmentOfferOnlyThePlainAttach) {
     auto r = ask(R"({"v":1,"verb":"qemu-args","name":"Beta"})").at("result");
     EXPECT_TRUE(r.at("doorbell").is_null());
-    ASSERT_EQ(r.at("readonly").size(), 4u);
+    ASSERT_EQ(r.at("readonly").size(), 8u) << "four arguments per segment";
     EXPECT_NE(r.at("readonly")[1].get<std::string>().find(",size=64K,"), std::string::npos) << r.dump();
+    EXPECT_NE(r.at("readonly")[5].get<std::string>().find(",size=256K,"), std::string::npos) << r.dump();
 }
 
 TEST_F(ControlVerbs, QemuArgsUseTheDomainsSocketAndVectors) {

@@ -98,7 +98,7 @@ TEST(Segment, PoolCheckNamesDomainPagesNeededAndFree) {
     sc.where = {"x.conf", 7, 9};
     d.segments.push_back(sc);
     cfg.domains.push_back(d);
-    auto st = check_hugepage_pools(cfg);
+    auto st = check_hugepage_pools(cfg.domains, nullptr);
     ASSERT_FALSE(st);
     const std::string& m = st.error().message;
     EXPECT_EQ(m.rfind("x.conf:7:9: domain Huge needs 524288 pages of 2M", 0), 0u) << m;
