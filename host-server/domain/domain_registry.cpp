@@ -298,6 +298,29 @@ Status check_domain(const config::DomainConfig& d, const placement::NumaTopology
 
 }  // namespace
 
+namespace {
+
+// Dynamic and local instances are made on attach, so they are not held
+// against the free pages at start-up; a pool that can never hold one is
+// still worth a warning.
+void warn_unbackable_dynamic(const std::vector<config::DomainConfig>& domains) {
+    for (const auto& d : domains) {
+        if (d.policy != config::DomainPolicy::Dynamic && d.type != config::DomainType::Local) continue;
+        for (const auto& s : d.segments) {
+            const std::uint64_t ps = page_size_of(s.page_class);
+            if (ps == 4 * KiB) continue;
+            auto pool = sys::hugepage_pool(ps);
+            const std::uint64_t total = pool ? pool->total : 0;
+            if (total < s.size / ps)
+                spdlog::warn("{}: domain {} needs {} pages of {} per instance, but the pool has {} in total: every "
+                             "attach will be refused until /sys/kernel/mm/hugepages/hugepages-{}kB/nr_hugepages grows",
+                             config::to_string(s.where), d.name, s.size / ps, format_size(ps), total, ps / KiB);
+        }
+    }
+}
+
+}  // namespace
+
 Status check_config(const config::Config& cfg, const placement::NumaTopology* topology) {
     for (const auto& d : cfg.domains) MD_TRY(check_domain(d, topology));
     if (cfg.server.admin_group) MD_TRY(resolve_group(*cfg.server.admin_group, cfg.server.admin_group_where));
@@ -485,6 +508,7 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
     }
     if (cfg.server.admin_group) MD_TRY(resolve_group(*cfg.server.admin_group, cfg.server.admin_group_where));
     MD_TRY(check_hugepage_pools(fresh, opt.topology));
+    warn_unbackable_dynamic(fresh);
     std::error_code ec;
     std::filesystem::create_directories(opt.socket_dir + "/ns", ec);
     if (ec) return make_error("cannot create " + opt.socket_dir + "/ns: " + ec.message(), ec.value());

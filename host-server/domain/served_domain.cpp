@@ -14,20 +14,9 @@
 namespace memdomain::server {
 namespace {
 
-const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite ? "R/W" : "R/O"; }
-
 bool is_qemu(pid_t pid) {
     auto exe = sys::process_executable(pid);
     return exe && exe->substr(exe->rfind('/') + 1).rfind("qemu-system", 0) == 0;
-}
-
-InstanceKind kind_of(config::DomainType t) {
-    switch (t) {
-        case config::DomainType::Shared: return InstanceKind::Shared;
-        case config::DomainType::Local: return InstanceKind::Local;
-        case config::DomainType::Numa: return InstanceKind::Numa;
-    }
-    return InstanceKind::Shared;
 }
 
 }  // namespace
@@ -97,8 +86,15 @@ Result<std::unique_ptr<ServedDomain>> ServedDomain::start(config::DomainConfig c
                         [self, i](sys::UniqueFd s) { self->on_accept(i, std::move(s)); }));
         d->listeners_.push_back(std::move(l));
     }
-    // Adopted dynamic instances nobody is attached to yet follow the grace rule.
-    for (auto& [key, inst] : d->instances_) d->on_instance_changed(key);
+    // Adopted dynamic instances are NOT put on their grace timer: peers from
+    // before the restart (QEMU keeps its mapping and never reconnects) may
+    // still use them, and this process cannot know. They are kept until a
+    // peer attaches and leaves again, or the domain is destroyed.
+    for (const auto& [key, inst] : d->instances_)
+        if (c.policy == config::DomainPolicy::Dynamic)
+            spdlog::info("domain {}: adopted dynamic instance {} is kept until a peer attaches and leaves again "
+                         "(peers of before the restart are unknown to this process)",
+                         c.name, to_string(key));
     return d;
 }
 
@@ -176,11 +172,13 @@ std::optional<std::string> ServedDomain::fd_budget_exceeded() const {
     const long limit = sys::open_fd_limit();
     const long open = sys::count_open_fds();
     if (limit < 0 || open < 0) return std::nullopt;
-    const long need = static_cast<long>(cfg_.vectors) + 1 + ctx_.fd_reserve;
+    // The accepted socket is already counted in `open`: the peer needs its
+    // eventfds on top of it.
+    const long need = static_cast<long>(cfg_.vectors) + ctx_.fd_reserve;
     if (open + need <= limit) return std::nullopt;
     return "the server holds " + std::to_string(open) + " descriptors of its RLIMIT_NOFILE " + std::to_string(limit) +
            " (a peer costs 1 + vectors = " + std::to_string(cfg_.vectors + 1) + ", " +
-           std::to_string(ctx_.fd_reserve) + " are kept in reserve); raise LimitNOFILE";
+           std::to_string(ctx_.fd_reserve) + " are kept in reserve); raise LimitNOFILE= (systemd) or ulimit -n";
 }
 
 void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
@@ -237,7 +235,11 @@ void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
         (*inst)->grace_timer = 0;
         spdlog::info("domain {}: instance {} kept: a peer came back within the grace time", name, to_string(*key));
     }
-    (*inst)->server(segment).admit(std::move(sock), *cred, std::move(groups).value(), *access);
+    DomainInstance& target = **inst;
+    target.server(segment).admit(std::move(sock), *cred, std::move(groups).value(), *access);
+    // A refused admit (ids exhausted, no eventfd) must not leave a fresh or
+    // revived instance without peers and without a grace timer.
+    if (target.peer_count() == 0) on_instance_changed(*key);
 }
 
 void ServedDomain::on_instance_changed(const InstanceKey& key) {

@@ -9,7 +9,9 @@
 //   type = numa    one instance per NUMA node that has a CPU of `cpualias`;
 //                  a peer gets the instance of the node most of its allowed
 //                  CPUs (sched_getaffinity) are on. Memory is mbind()ed to
-//                  that node before it is faulted.
+//                  that node before it is faulted. The pid SO_PEERCRED gives
+//                  is the process's (its main thread's affinity decides, not
+//                  that of a pinned worker thread that happens to connect).
 //   policy = static   shared and numa instances are created and prefaulted
 //                     at start-up and live until the domain is destroyed;
 //                     a local instance is prefaulted when it is created.

@@ -84,7 +84,7 @@ struct SegmentView {
     // domain's config ("vaddr") requires, and base == this address: open()
     // fails with EEXIST rather than map the segment anywhere else.
     std::uint64_t map_address = 0;
-    int numa_node = -1;  // NUMA node the memory is bound to, -1 if not bound
+    int numa_node = -1;  // the NUMA node of a numa instance (bound there unless the server runs on a fake topology), else -1
     InstanceKind instance_kind = InstanceKind::Shared;
     std::uint32_t instance_flags = 0;  // kInstancePrefaulted | kInstanceContiguous
 };

@@ -68,7 +68,8 @@ struct SegmentHeader {
     std::uint64_t peer_count;      // 168 number of bits set in presence
     std::uint64_t presence[kMaxPeers / 64];  // 176 bit i set: peer id i attached
     std::uint64_t map_address;     // 304 0, or where clients must map this segment (config "vaddr")
-    std::int32_t numa_node;        // 312 node the memory was bound to, or -1 (not bound)
+    std::int32_t numa_node;        // 312 the node of a numa instance (its memory is bound there unless the server
+                                   //     runs on a fake topology), or -1
     std::uint32_t instance_kind;   // 316 InstanceKind: shared, one peer's local instance, a node's
     std::uint32_t instance_flags;  // 320 kInstance* bits
     std::uint32_t reserved0;       // 324 0

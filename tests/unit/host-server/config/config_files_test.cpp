@@ -116,9 +116,13 @@ TEST(ConfigFiles, VmPairExampleHasFourVectorsTwoPeersAndTwoGrants) {
     EXPECT_EQ((*d.access)[1].principal, "0");
 }
 
-TEST(ConfigFiles, DynamicExampleHasTwoDynamicDomains) {
+TEST(ConfigFiles, DynamicExampleHasThreeDynamicDomains) {
     auto c = parse_file_ok(kSource + "/config/examples/dynamic.conf");
-    ASSERT_EQ(c.domains.size(), 2u);
+    ASSERT_EQ(c.domains.size(), 3u);
+    EXPECT_EQ(c.domains[2].name, "scratch");
+    EXPECT_EQ(c.domains[2].policy, DomainPolicy::Dynamic);
+    EXPECT_EQ(c.domains[2].type, DomainType::Shared);
+    EXPECT_EQ(c.domains[2].grace_ms, 10000u);
     EXPECT_EQ(c.domains[0].name, "telemetry.v1");
     EXPECT_EQ(c.domains[0].policy, DomainPolicy::Dynamic);
     EXPECT_EQ(c.domains[0].type, DomainType::Local);

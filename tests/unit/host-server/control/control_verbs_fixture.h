@@ -78,7 +78,9 @@ protected:
         if (now) return *now;
         auto timer = loop_->add_timer(timeout, [this] { loop_->stop(); });
         EXPECT_TRUE(timer);
-        if (!late_reply_) EXPECT_TRUE(loop_->run());
+        if (!late_reply_) {
+            EXPECT_TRUE(loop_->run());
+        }
         if (timer) loop_->remove(*timer);
         return late_reply_.value_or(json());
     }
