@@ -170,21 +170,13 @@ std::optional<SegmentSpec> spec_from_json(const nlohmann::json& j) {
         s.kind = static_cast<InstanceKind>(j.at("kind").get<std::uint32_t>());
         s.numa_node = j.at("numa_node").get<std::int32_t>();
         s.contiguous = j.at("contiguous").get<bool>();
-        // The record is ours, but check it as strictly as a header.
-        SegmentHeaderSpec hs;
-        hs.domain_name = s.domain;
-        hs.segment_index = s.index;
-        hs.segment_count = s.count;
-        hs.page_size = s.page_size;
-        hs.segment_size = s.size;
-        hs.vectors = s.vectors;
-        hs.max_peers = s.max_peers;
-        const bool page_ok = s.page_size == 4 * KiB || s.page_size == 2 * MiB || s.page_size == 1 * GiB;
-        if (!validate_domain_name(s.domain) || !page_ok || !segment_geometry(hs) ||
-            s.index >= s.count || s.vectors == 0 || s.vectors > kMaxVectors || s.max_peers == 0 ||
-            s.max_peers > kMaxPeers || s.kind > InstanceKind::Numa ||
-            (s.access != SegmentAccess::ReadOnly && s.access != SegmentAccess::ReadWrite))
-            return std::nullopt;
+        // The record is ours, but check it as strictly as a header: write
+        // one from it and validate that.
+        auto g = segment_geometry(header_spec(s));
+        if (!g) return std::nullopt;
+        std::vector<std::byte> scratch(g->data_offset);
+        if (!write_segment_header(scratch.data(), header_spec(s))) return std::nullopt;
+        if (!validate_segment_header(scratch.data(), s.size)) return std::nullopt;
         return s;
     } catch (const nlohmann::json::exception&) {
         return std::nullopt;

@@ -38,23 +38,6 @@ Status prefault_counted(void* addr, std::uint64_t size, std::uint64_t page_size,
 
 namespace {
 
-SegmentHeaderSpec header_spec(const SegmentSpec& s) {
-    SegmentHeaderSpec hs;
-    hs.domain_name = s.domain;
-    hs.segment_index = s.index;
-    hs.segment_count = s.count;
-    hs.page_size = s.page_size;
-    hs.segment_size = s.size;
-    hs.generation = s.generation;
-    hs.access = s.access;
-    hs.vectors = s.vectors;
-    hs.max_peers = s.max_peers;
-    hs.map_address = s.map_address;
-    hs.numa_node = s.numa_node;
-    hs.instance_kind = s.kind;
-    hs.instance_flags = (s.prefault ? kInstancePrefaulted : 0u) | (s.contiguous ? kInstanceContiguous : 0u);
-    return hs;
-}
 
 SegmentSpec spec_from_header(const SegmentHeader& h) {
     SegmentSpec s;
@@ -83,6 +66,24 @@ bool same_spec(const SegmentSpec& a, const SegmentSpec& b) {
 }
 
 }  // namespace
+
+SegmentHeaderSpec header_spec(const SegmentSpec& s) {
+    SegmentHeaderSpec hs;
+    hs.domain_name = s.domain;
+    hs.segment_index = s.index;
+    hs.segment_count = s.count;
+    hs.page_size = s.page_size;
+    hs.segment_size = s.size;
+    hs.generation = s.generation;
+    hs.access = s.access;
+    hs.vectors = s.vectors;
+    hs.max_peers = s.max_peers;
+    hs.map_address = s.map_address;
+    hs.numa_node = s.numa_node;
+    hs.instance_kind = s.kind;
+    hs.instance_flags = (s.prefault ? kInstancePrefaulted : 0u) | (s.contiguous ? kInstanceContiguous : 0u);
+    return hs;
+}
 
 std::uint64_t new_generation() {
     std::uint64_t g = 0;

@@ -38,6 +38,9 @@ struct SegmentSpec {
     bool contiguous = false;      // prefault, then refuse unless physically contiguous
 };
 
+// The header a segment of this spec carries.
+SegmentHeaderSpec header_spec(const SegmentSpec& spec);
+
 // A random, non-zero generation for a new domain instance.
 std::uint64_t new_generation();
 

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sstream>
+
 namespace memdomain::test {
 
 AgentClient::AgentClient(const std::string& log_path) {
@@ -54,6 +56,14 @@ std::string AgentClient::ok(const std::string& command) {
     r.erase(0, 2);
     while (!r.empty() && r.front() == ' ') r.erase(0, 1);
     return r;
+}
+
+std::map<std::string, std::string> AgentClient::fields(const std::string& command) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(ok(command));
+    for (std::string word; in >> word;)
+        if (auto eq = word.find('='); eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
+    return out;
 }
 
 int AgentClient::open(const std::string& name, const std::string& socket_dir) {

@@ -1,13 +1,16 @@
-// The test side of md_peer_agent: starts one agent process (by PID, killed
-// when this object goes away, pass or fail) and sends it line commands over
-// a socketpair. See peer_agent.cpp for the commands.
+// The test side of md_peer_agent, for the integration and domain-policy
+// tests: starts one agent process (by PID, killed when this object goes
+// away, pass or fail) and sends it line commands over a socketpair. See
+// peer_agent.cpp for the commands.
 #pragma once
 
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 
+#include "eventually.h"
 #include "memdomain/sys/fd.h"
 #include "process.h"
 
@@ -25,6 +28,8 @@ public:
     // call() that must answer "ok...": returns what follows "ok" (trimmed);
     // records a test failure otherwise.
     std::string ok(const std::string& command);
+    // ok() parsed as "key=value" words.
+    std::map<std::string, std::string> fields(const std::string& command);
 
     // "open NAME DIR"; returns the peer id (or -1 with a test failure).
     int open(const std::string& name, const std::string& socket_dir);
@@ -41,16 +46,5 @@ private:
     Process proc_;
     std::string pending_;  // bytes after the last reply line
 };
-
-// Calls `pred` every 10 ms until it returns true or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (pred()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        ::usleep(10000);
-    }
-}
 
 }  // namespace memdomain::test

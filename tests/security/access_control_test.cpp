@@ -8,37 +8,22 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <thread>
 
 #include "host_peer.h"
 #include "server_fixture.h"
+#include "test_users.h"
 
 using namespace memdomain;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kUserRw = "md-test-rw";
-constexpr const char* kUserRo = "md-test-ro";
-constexpr const char* kUserNone = "md-test-none";
-constexpr const char* kGroupReaders = "md-test-readers";
-
-std::string config() {
-    return std::string("memdomain Guarded {\n"
-                       "    size {\n"
-                       "        huge 4K = 1MB R/W\n"
-                       "    }\n"
-                       "    access {\n"
-                       "        user root = R/W\n"
-                       "        user ") + kUserRw + " = R/W\n" +
-           "        group " + kGroupReaders + " = R/O\n" +
-           "    }\n"
-           "}\n";
-}
-
-bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+using test::kGroupReaders;
+using test::kUserNone;
+using test::kUserRo;
+using test::kUserRw;
 
 // The server's memory as root sees it (a host peer), to write patterns into.
 struct RootView {
@@ -54,25 +39,13 @@ struct RootView {
     char* data = nullptr;
 };
 
-// The test users and group, created once (idempotent) with useradd/groupadd.
-struct AccessControlUsers {
-    static void ensure() {
-        if (::geteuid() != 0) return;
-        sh(std::string("groupadd -f ") + kGroupReaders);
-        for (const char* u : {kUserRw, kUserRo, kUserNone})
-            if (!sh(std::string("id ") + u)) sh(std::string("useradd --no-create-home --shell /usr/sbin/nologin ") + u);
-        sh(std::string("usermod -a -G ") + kGroupReaders + " " + kUserRo);
-    }
-};
-
 class AccessControl : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { AccessControlUsers::ensure(); }
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and switch to them";
-        for (const char* u : {kUserRw, kUserRo, kUserNone})
-            if (!sh(std::string("id ") + u)) GTEST_SKIP() << "could not create user " << u << " (useradd)";
-        server_ = std::make_unique<test::Server>(config(), std::vector<std::string>{"--socket-mode", "0666"});
+        if (!test::ensure_test_users()) GTEST_SKIP() << "could not create the test users (useradd)";
+        server_ = std::make_unique<test::Server>(test::guarded_domain_config(),
+                                                 std::vector<std::string>{"--socket-mode", "0666"});
         ASSERT_TRUE(server_->ok()) << server_->start_error();
         ::chmod(server_->socket_dir().c_str(), 0755);
     }
@@ -189,7 +162,7 @@ TEST_F(AccessControl, RefusedFloodLeavesNoFdsAndGrantedPeersStillAttach) {
 // kernel enforces them before the ACL is even consulted.
 TEST(SocketOwnership, SocketFileHasConfiguredGroupAndModeAndOthersCannotConnect) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and switch to them";
-    AccessControlUsers::ensure();
+    test::ensure_test_users();  // a failure shows below, as a missing group or user
     const std::string cfg = std::string("memdomain Owned {\n"
                                         "    size {\n        huge 4K = 1MB R/W\n    }\n"
                                         "    access {\n        group ") + kGroupReaders + " = R/O\n    }\n"

@@ -3,40 +3,20 @@
 
 #include <cerrno>
 
-#include "memdomain/common/ivshmem_protocol.h"
+#include "ivshmem_greeting.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/socket.h"
 
 namespace memdomain::test {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds left(Clock::time_point deadline) {
-    auto l = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    return l.count() < 0 ? std::chrono::milliseconds(0) : l;
-}
-
-Error bad(const std::string& what) { return make_error("ivshmem protocol: " + what, EPROTO); }
-
-}  // namespace
 
 Result<HostPeer> HostPeer::connect(const std::string& socket_path, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = SteadyClock::now() + timeout;
     HostPeer p;
     MD_ASSIGN_OR_RETURN(p.sock_, sys::connect_unix(socket_path));
 
-    MD_ASSIGN_OR_RETURN(sys::Message version, sys::receive_message(p.sock_.get(), left(deadline)));
-    if (version.value != ivshmem::kProtocolVersion || version.fd.valid())
-        return bad("first message is " + std::to_string(version.value) + (version.fd.valid() ? " with an fd" : "") +
-                   ", expected version 0 without fd");
-    MD_ASSIGN_OR_RETURN(sys::Message id, sys::receive_message(p.sock_.get(), left(deadline)));
-    if (id.value < 0 || id.fd.valid()) return bad("bad own-id message " + std::to_string(id.value));
-    p.id_ = id.value;
-    MD_ASSIGN_OR_RETURN(sys::Message shm, sys::receive_message(p.sock_.get(), left(deadline)));
-    if (shm.value != ivshmem::kSharedMemoryId || !shm.fd.valid())
-        return bad("third message is " + std::to_string(shm.value) + ", expected -1 with the memory fd");
-    p.memfd_ = std::move(shm.fd);
+    MD_ASSIGN_OR_RETURN(IvshmemGreeting g, read_ivshmem_greeting(p.sock_.get(), deadline));
+    p.id_ = g.id;
+    p.memfd_ = std::move(g.memory);
     MD_ASSIGN_OR_RETURN(std::uint64_t size, sys::fd_size(p.memfd_.get()));
     // A read-only grant comes as an O_RDONLY fd, which the kernel refuses to
     // map writable (EACCES): then the peer maps it read-only, as a
@@ -54,7 +34,7 @@ Result<HostPeer> HostPeer::connect(const std::string& socket_path, std::chrono::
 
     // Other peers' eventfds, then ours: the burst ends with our id `vectors` times.
     while (p.own_.size() < p.header_.vectors) {
-        MD_ASSIGN_OR_RETURN(sys::Message m, sys::receive_message(p.sock_.get(), left(deadline)));
+        MD_ASSIGN_OR_RETURN(sys::Message m, sys::receive_message(p.sock_.get(), time_left(deadline)));
         MD_TRY(p.apply(m.value, std::move(m.fd)));
     }
     return p;
@@ -62,16 +42,16 @@ Result<HostPeer> HostPeer::connect(const std::string& socket_path, std::chrono::
 
 Result<std::optional<PeerEvent>> HostPeer::apply(std::int64_t value, sys::UniqueFd fd) {
     using Event = std::optional<PeerEvent>;
-    if (value < 0) return bad("unexpected message " + std::to_string(value) + " after set-up");
+    if (value < 0) return ivshmem_protocol_error("unexpected message " + std::to_string(value) + " after set-up");
     if (value == id_) {
-        if (!fd.valid()) return bad("server announced our own id as gone");
-        if (own_.size() >= header_.vectors) return bad("more own eventfds than the domain's vectors");
+        if (!fd.valid()) return ivshmem_protocol_error("server announced our own id as gone");
+        if (own_.size() >= header_.vectors) return ivshmem_protocol_error("more own eventfds than the domain's vectors");
         own_.push_back(std::move(fd));
         return Event{};
     }
     if (!fd.valid()) {
         auto it = peers_.find(value);
-        if (it == peers_.end()) return bad("leave of unknown peer " + std::to_string(value));
+        if (it == peers_.end()) return ivshmem_protocol_error("leave of unknown peer " + std::to_string(value));
         peers_.erase(it);
         return Event(PeerEvent{PeerEvent::Kind::Left, value});
     }
@@ -83,29 +63,29 @@ Result<std::optional<PeerEvent>> HostPeer::apply(std::int64_t value, sys::Unique
 }
 
 Result<std::optional<PeerEvent>> HostPeer::next_event(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = SteadyClock::now() + timeout;
     for (;;) {
-        MD_ASSIGN_OR_RETURN(bool ready, sys::wait_readable(sock_.get(), left(deadline)));
+        MD_ASSIGN_OR_RETURN(bool ready, sys::wait_readable(sock_.get(), time_left(deadline)));
         if (!ready) return std::optional<PeerEvent>{};
-        MD_ASSIGN_OR_RETURN(sys::Message m, sys::receive_message(sock_.get(), left(deadline)));
+        MD_ASSIGN_OR_RETURN(sys::Message m, sys::receive_message(sock_.get(), time_left(deadline)));
         MD_ASSIGN_OR_RETURN(std::optional<PeerEvent> e, apply(m.value, std::move(m.fd)));
         if (e) return e;
     }
 }
 
 Result<std::int64_t> HostPeer::wait_join(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = SteadyClock::now() + timeout;
     for (;;) {
-        MD_ASSIGN_OR_RETURN(std::optional<PeerEvent> e, next_event(left(deadline)));
+        MD_ASSIGN_OR_RETURN(std::optional<PeerEvent> e, next_event(time_left(deadline)));
         if (!e) return make_error("no peer joined within " + std::to_string(timeout.count()) + " ms", ETIMEDOUT);
         if (e->kind == PeerEvent::Kind::Joined) return e->peer;
     }
 }
 
 Status HostPeer::wait_leave(std::int64_t peer, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = SteadyClock::now() + timeout;
     for (;;) {
-        MD_ASSIGN_OR_RETURN(std::optional<PeerEvent> e, next_event(left(deadline)));
+        MD_ASSIGN_OR_RETURN(std::optional<PeerEvent> e, next_event(time_left(deadline)));
         if (!e)
             return make_error("peer " + std::to_string(peer) + " did not leave within " +
                                   std::to_string(timeout.count()) + " ms",
@@ -115,8 +95,8 @@ Status HostPeer::wait_leave(std::int64_t peer, std::chrono::milliseconds timeout
 }
 
 Status HostPeer::drain(std::chrono::milliseconds duration) {
-    const auto deadline = Clock::now() + duration;
-    while (Clock::now() < deadline) MD_TRY(next_event(left(deadline)));
+    const auto deadline = SteadyClock::now() + duration;
+    while (SteadyClock::now() < deadline) MD_TRY(next_event(time_left(deadline)));
     return {};
 }
 

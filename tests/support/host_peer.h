@@ -29,7 +29,8 @@ class HostPeer {
 public:
     // Connects and reads the initial burst: version 0, our id, the memory
     // fd, other peers' eventfds, then our own `vectors` eventfds (vectors is
-    // read from the validated segment header).
+    // read from the validated segment header). ECONNREFUSED: the server
+    // sent the refusal pair (ivshmem_greeting.h).
     static Result<HostPeer> connect(const std::string& socket_path,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

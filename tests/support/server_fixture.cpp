@@ -44,8 +44,9 @@ std::string domain_config(const std::string& name, const std::string& size, unsi
 }
 
 
-Server::Server(const std::string& config_text, std::vector<std::string> extra_args)
-    : config_(dir_.file("memdomain.conf")), extra_(std::move(extra_args)) {
+Server::Server(const std::string& config_text, std::vector<std::string> extra_args,
+               std::vector<std::string> command_prefix)
+    : config_(dir_.file("memdomain.conf")), extra_(std::move(extra_args)), prefix_(std::move(command_prefix)) {
     std::ofstream(config_) << config_text;
     start(std::chrono::seconds(20));
 }
@@ -55,13 +56,18 @@ Server::~Server() { proc_.kill(); }
 std::string Server::socket(const std::string& domain) const { return dir_.file(domain + ".sock"); }
 
 bool Server::start(std::chrono::milliseconds timeout) {
+    if (!prefix_.empty() && ::access(prefix_[0].c_str(), X_OK) != 0) {
+        start_error_ = prefix_[0] + " is missing";
+        return false;
+    }
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) {
         start_error_ = "pipe failed";
         return false;
     }
-    std::vector<std::string> argv = {memdomaind_path(), "--config", config_, "--socket-dir", dir_.path(),
-                                     "--ready-fd", std::to_string(pipefd[1]), "--log-level", "debug"};
+    std::vector<std::string> argv = prefix_;
+    argv.insert(argv.end(), {memdomaind_path(), "--config", config_, "--socket-dir", dir_.path(), "--ready-fd",
+                             std::to_string(pipefd[1]), "--log-level", "debug"});
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     Process::Options o;
     o.log_path = dir_.file("memdomaind.log");

@@ -38,7 +38,11 @@ class Server {
 public:
     // Writes `config_text` to DIR/memdomain.conf and starts the daemon with
     // --socket-dir DIR. `extra_args` go after the standard ones.
-    explicit Server(const std::string& config_text, std::vector<std::string> extra_args = {});
+    // `command_prefix` runs the daemon through another program that execs it
+    // in place, so the PID stays the daemon's: e.g. {"/usr/bin/prlimit",
+    // "--nofile=128:128", "--"} for a low RLIMIT_NOFILE set before exec.
+    explicit Server(const std::string& config_text, std::vector<std::string> extra_args = {},
+                    std::vector<std::string> command_prefix = {});
     ~Server();
 
     // Empty when the daemon reported READY; else what went wrong, with its log.
@@ -62,6 +66,7 @@ private:
     TempDir dir_;
     std::string config_;
     std::vector<std::string> extra_;
+    std::vector<std::string> prefix_;
     Process proc_;
     std::string start_error_;
 };

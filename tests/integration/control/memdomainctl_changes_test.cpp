@@ -1,5 +1,5 @@
 // memdomainctl's changing verbs against a real memdomaind, with real users
-// (created with useradd/groupadd, as the security tests do): create from a
+// (test_users.h, as for the security tests): create from a
 // file, stdin or --text; destroy refused with a peer attached (exit 5) until
 // --force; grant letting a refused user attach and revoke throwing it out;
 // EPERM (exit 4) for a user outside the admin group, success for a member;
@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -19,33 +18,15 @@
 #include "ctl_runner.h"
 #include "host_peer.h"
 #include "server_fixture.h"
+#include "test_users.h"
 
 namespace memdomain::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kUserReader = "md-test-ro";   // in kAdminGroup
-constexpr const char* kUserNone = "md-test-none";   // in no group of ours
-constexpr const char* kAdminGroup = "md-test-readers";
-
-bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
-
-// Runs `change` unless `check` already holds; retried, because other test
-// processes (ctest -j) may hold the lock on /etc/passwd or /etc/group.
-void ensure(const std::string& check, const std::string& change) {
-    for (int i = 0; i < 20 && !sh(check); ++i)
-        if (!sh(change)) std::this_thread::sleep_for(100ms);
-}
-
-// The same users and group as tests/security (idempotent).
-void ensure_users() {
-    ensure(std::string("getent group ") + kAdminGroup, std::string("groupadd -f ") + kAdminGroup);
-    for (const char* u : {kUserReader, kUserNone})
-        ensure(std::string("id ") + u, std::string("useradd --no-create-home --shell /usr/sbin/nologin ") + u);
-    ensure(std::string("id -nG ") + kUserReader + " | grep -qw " + kAdminGroup,
-           std::string("usermod -a -G ") + kAdminGroup + " " + kUserReader);
-}
+constexpr const char* kUserReader = kUserRo;        // in kAdminGroup
+constexpr const char* kAdminGroup = kGroupReaders;
 
 std::string domain_text(const std::string& name) {
     return "memdomain " + name + " {\n    size {\n        huge 4K = 128KB R/W\n    }\n}\n";
@@ -55,13 +36,9 @@ bool has(const std::string& out, const std::string& what) { return out.find(what
 
 class MemdomainctlChanges : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        if (::geteuid() == 0) ensure_users();
-    }
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "needs root to create test users and run as them";
-        for (const char* u : {kUserReader, kUserNone})
-            if (!sh(std::string("id ") + u)) GTEST_SKIP() << "could not create user " << u << " (useradd)";
+        if (!ensure_test_users()) GTEST_SKIP() << "could not create the test users (useradd)";
         server_ = std::make_unique<Server>(std::string("server {\n    admin_group = ") + kAdminGroup + "\n}\n" +
                                                domain_config("Held", "64KB"),
                                            std::vector<std::string>{"--socket-mode", "0666"});

@@ -15,13 +15,6 @@
 namespace memdomain::test {
 namespace {
 
-OpenOptions options(const Server& s) {
-    OpenOptions o;
-    o.transport = TransportKind::Socket;
-    o.socket_dir = s.socket_dir();
-    return o;
-}
-
 // The frames of a segment seen through our mapping, one per 4 KiB: every
 // page is touched first (pagemap reports only present pages).
 Result<std::vector<std::uint64_t>> frames_4k(const SegmentView& s) {
@@ -46,7 +39,7 @@ memdomain Dma2M {
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
     EXPECT_EQ(show(server, "Dma2M").at("contiguous"), true);
-    auto d = Domain::open("Dma2M", options(server));
+    auto d = Domain::open("Dma2M", socket_options(server));
     ASSERT_TRUE(d) << d.error().message;
     const SegmentView& s = d->segments()[0];
     EXPECT_NE(s.instance_flags & kInstanceContiguous, 0u);
@@ -79,7 +72,7 @@ memdomain Dma4K {
     // The rare outcome: the kernel happened to hand out 64 adjacent frames.
     // Then a peer must see exactly that.
     RecordProperty("outcome", "accepted");
-    auto d = Domain::open("Dma4K", options(server));
+    auto d = Domain::open("Dma4K", socket_options(server));
     ASSERT_TRUE(d) << d.error().message;
     auto frames = frames_4k(d->segments()[0]);
     ASSERT_TRUE(frames) << frames.error().message;

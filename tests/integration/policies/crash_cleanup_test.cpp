@@ -22,7 +22,7 @@ memdomain Sh {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     a.ok("open Sh " + server.socket_dir());
     b.ok("open Sh " + server.socket_dir());
     ASSERT_EQ(instances(server, "Sh")[0].at("peers"), 2);
@@ -48,7 +48,7 @@ memdomain Lo {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     a.ok("open Lo " + server.socket_dir());
     a.ok("open Lo " + server.socket_dir());  // two connections of one process
     b.ok("open Lo " + server.socket_dir());
@@ -71,7 +71,7 @@ memdomain Lo2 {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     const auto before_open = pool_2m();
     a.ok("open Lo2 " + server.socket_dir());
     EXPECT_TRUE(pool_free_moves(*before_open, -2));
@@ -94,7 +94,7 @@ memdomain Dy {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     a.ok("open Dy " + server.socket_dir());
     const auto killed = steady_clock::now();
     a.process().kill();

@@ -23,19 +23,19 @@ memdomain Keep {
     ASSERT_TRUE(server.ok()) << server.start_error();
     std::string gen;
     {
-        PolicyAgent a(server.socket_dir() + "/a.log");
+        AgentClient a(server.socket_dir() + "/a.log");
         gen = a.fields("open Keep " + server.socket_dir())["gen"];
         a.ok("fill 0 119");
-        a.ok("write 0 4096 left-behind");
+        a.ok("seg_write 0 4096 left-behind");
         a.ok("close");
         a.ok("quit");
         ASSERT_TRUE(a.process().wait(std::chrono::seconds(2)).has_value());
     }
     ASSERT_TRUE(eventually([&] { return instances(server, "Keep")[0].at("peers") == 0; }));
-    PolicyAgent b(server.socket_dir() + "/b.log");
+    AgentClient b(server.socket_dir() + "/b.log");
     EXPECT_EQ(b.fields("open Keep " + server.socket_dir())["gen"], gen);
-    EXPECT_EQ(b.ok("read 0 4096 11"), "left-behind");
-    b.ok("write 0 4096 wwwwwwwwwww");  // put back what fill wrote
+    EXPECT_EQ(b.ok("seg_read 0 4096 11"), "left-behind");
+    b.ok("seg_write 0 4096 wwwwwwwwwww");  // put back what fill wrote
     EXPECT_EQ(b.ok("check 0 119"), "same");
 }
 
@@ -65,7 +65,7 @@ memdomain Big {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     a.ok("open Big " + server.socket_dir());
     auto seg = a.fields("seg 0");
     const std::uint64_t data_off = std::stoull(seg["data_off"]);

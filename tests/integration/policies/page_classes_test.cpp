@@ -31,18 +31,11 @@ memdomain MainMem {
 }
 )";
 
-OpenOptions options(const Server& s) {
-    OpenOptions o;
-    o.transport = TransportKind::Socket;
-    o.socket_dir = s.socket_dir();
-    return o;
-}
-
 TEST(PageClasses, TalkExampleGivesTwoSegmentsOfOneInstanceWithTheirPagesAndAccess) {
     if (auto why = pool_short_reason(1); !why.empty()) GTEST_SKIP() << why;
     Server server(kTalk);
     ASSERT_TRUE(server.ok()) << server.start_error();
-    auto d = Domain::open("MainMem", options(server));
+    auto d = Domain::open("MainMem", socket_options(server));
     ASSERT_TRUE(d) << d.error().message;
     const auto& segs = d->segments();
     ASSERT_EQ(segs.size(), 2u);
@@ -154,7 +147,7 @@ memdomain Small {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    OpenOptions o = options(server);
+    OpenOptions o = socket_options(server);
     o.timeout = std::chrono::milliseconds(2000);
     auto d = Domain::open("GiantLater", o);
     ASSERT_FALSE(d);
@@ -162,7 +155,7 @@ memdomain Small {
     EXPECT_TRUE(eventually([&] { return server.log().find("1G hugepage pool") != std::string::npos; }))
         << server.log();
     EXPECT_TRUE(instances(server, "GiantLater").empty());
-    auto small = Domain::open("Small", options(server));
+    auto small = Domain::open("Small", socket_options(server));
     EXPECT_TRUE(small) << small.error().message;
 }
 

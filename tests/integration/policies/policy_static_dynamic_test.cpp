@@ -94,7 +94,7 @@ TEST(PolicyDynamic, NothingAtStartUpCreatedOnAttachKeptForGraceThenFreed) {
     EXPECT_EQ(pool_2m()->reserved, before->reserved) << pool_text();
 
     // The first attach creates the instance, without faulting its data.
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     auto fa = a.fields("open Dy " + server.socket_dir());
     auto inst = instances(server, "Dy");
     ASSERT_EQ(inst.size(), 1u);
@@ -148,15 +148,15 @@ memdomain Dy4 {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     auto first = a.fields("open Dy4 " + server.socket_dir());
-    a.ok("write 0 0 gone-with-the-instance");
+    a.ok("seg_write 0 0 gone-with-the-instance");
     a.ok("close");
     ASSERT_TRUE(eventually([&] { return instances(server, "Dy4").empty(); })) << show(server, "Dy4").dump(2);
     auto second = a.fields("open Dy4 " + server.socket_dir());
     ASSERT_FALSE(second["gen"].empty());
     EXPECT_NE(second["gen"], first["gen"]);
-    EXPECT_NE(a.ok("read 0 0 22"), "gone-with-the-instance");
+    EXPECT_NE(a.ok("seg_read 0 0 22"), "gone-with-the-instance");
 }
 
 }  // namespace

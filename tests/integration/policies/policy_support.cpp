@@ -1,8 +1,6 @@
 #include "policy_support.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -15,64 +13,6 @@
 #include "memdomain/sys/memory.h"
 
 namespace memdomain::test {
-
-std::string policy_agent_path() { return POLICY_AGENT_PATH; }
-
-PolicyAgent::PolicyAgent(const std::string& log_path) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        ADD_FAILURE() << "socketpair failed";
-        return;
-    }
-    sock_.reset(sv[0]);
-    Process::Options o;
-    o.log_path = log_path;
-    o.pass_fd = sv[1];
-    proc_ = Process({policy_agent_path(), "--control-fd", std::to_string(sv[1])}, o);
-    ::close(sv[1]);
-}
-
-std::string PolicyAgent::call(const std::string& command, std::chrono::milliseconds timeout) {
-    const std::string line = command + "\n";
-    if (::send(sock_.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
-        return "eof";
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (auto nl = pending_.find('\n'); nl != std::string::npos) {
-            std::string reply = pending_.substr(0, nl);
-            pending_.erase(0, nl + 1);
-            return reply;
-        }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return "timeout";
-        pollfd p{sock_.get(), POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-        char buf[4096];
-        ssize_t n = ::recv(sock_.get(), buf, sizeof buf, 0);
-        if (n <= 0) return "eof";
-        pending_.append(buf, static_cast<std::size_t>(n));
-    }
-}
-
-std::string PolicyAgent::ok(const std::string& command) {
-    std::string r = call(command);
-    if (r.rfind("ok", 0) != 0) {
-        ADD_FAILURE() << "agent " << proc_.pid() << ": '" << command << "' answered '" << r << "'; log:\n"
-                      << proc_.log();
-        return {};
-    }
-    r.erase(0, 2);
-    while (!r.empty() && r.front() == ' ') r.erase(0, 1);
-    return r;
-}
-
-std::map<std::string, std::string> PolicyAgent::fields(const std::string& command) {
-    std::map<std::string, std::string> out;
-    std::istringstream in(ok(command));
-    for (std::string word; in >> word;)
-        if (auto eq = word.find('='); eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
-    return out;
-}
 
 namespace {
 
@@ -95,6 +35,13 @@ nlohmann::json control_result(const Server& server, const std::string& verb, con
 }
 
 }  // namespace
+
+OpenOptions socket_options(const Server& server) {
+    OpenOptions o;
+    o.transport = TransportKind::Socket;
+    o.socket_dir = server.socket_dir();
+    return o;
+}
 
 nlohmann::json show(const Server& server, const std::string& name) { return control_result(server, "show", name); }
 nlohmann::json list(const Server& server) { return control_result(server, "list", ""); }

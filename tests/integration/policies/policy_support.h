@@ -1,7 +1,7 @@
-// What the domain-policy tests share: a client process to drive
-// (md_policy_agent, see policy_agent.cpp for its commands), the server's view
-// of a domain through control.sock, the 2 MiB hugepage pool's counters, and
-// a fake NUMA topology for `memdomaind --numa-sysfs-root`.
+// What the domain-policy tests share besides the client process they drive
+// (AgentClient, agent_client.h): options for an in-process client, the
+// server's view of a domain through control.sock, the 2 MiB hugepage pool's
+// counters, and a fake NUMA topology for `memdomaind --numa-sysfs-root`.
 #pragma once
 
 #include <unistd.h>
@@ -16,46 +16,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "memdomain/sys/fd.h"
-#include "process.h"
+#include "agent_client.h"
+#include "memdomain/domain.h"
 #include "server_fixture.h"
 
 namespace memdomain::test {
 
-// One md_policy_agent process, started by PID and killed (SIGKILL) when this
-// object goes away, pass or fail.
-class PolicyAgent {
-public:
-    explicit PolicyAgent(const std::string& log_path);
-    PolicyAgent(PolicyAgent&&) = default;
-
-    // Sends one command; the reply line without "\n", or "timeout"/"eof".
-    std::string call(const std::string& command, std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    // call() that must answer "ok...": what follows "ok" (trimmed); a test
-    // failure (naming the agent and its log) otherwise.
-    std::string ok(const std::string& command);
-    // ok() parsed as "key=value" words.
-    std::map<std::string, std::string> fields(const std::string& command);
-
-    Process& process() { return proc_; }
-    pid_t pid() const { return proc_.pid(); }
-
-private:
-    sys::UniqueFd sock_;
-    Process proc_;
-    std::string pending_;
-};
-
-// Calls `pred` every 10 ms until it returns true or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (pred()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        ::usleep(10000);
-    }
-}
+// Options for an in-process Domain::open through `server`'s sockets.
+OpenOptions socket_options(const Server& server);
 
 // control.sock "show NAME" / "list": the result object, or null with a test
 // failure when the call failed.
@@ -103,7 +71,5 @@ private:
 std::string hex(std::uint64_t v);
 // Parses "0x..." (0 when malformed).
 std::uint64_t parse_hex(const std::string& s);
-
-std::string policy_agent_path();
 
 }  // namespace memdomain::test

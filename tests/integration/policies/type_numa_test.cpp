@@ -1,6 +1,6 @@
 // type = numa against a real memdomaind: one instance per node, a client
 // gets the instance of the node its CPU affinity is on (clients are
-// md_policy_agent processes pinned with sched_setaffinity before they
+// md_peer_agent processes pinned with sched_setaffinity before they
 // connect). With a fake two-node topology (--numa-sysfs-root: node0 = cpu 0,
 // node1 = cpu 1; memory is then not bound) the choice is visible; with the
 // machine's real topology the memory is checked with move_pages and
@@ -46,8 +46,8 @@ protected:
         server_.emplace(kNuma, std::vector<std::string>{"--numa-sysfs-root", tree_.root()});
         ASSERT_TRUE(server_->ok()) << server_->start_error();
     }
-    PolicyAgent pinned(int cpu, const std::string& log) {
-        PolicyAgent a(server_->socket_dir() + "/" + log);
+    AgentClient pinned(int cpu, const std::string& log) {
+        AgentClient a(server_->socket_dir() + "/" + log);
         a.ok("pin " + std::to_string(cpu));
         return a;
     }
@@ -69,7 +69,7 @@ TEST_F(FakeTwoNodes, StaticDomainHasOneInstancePerNodeAtStartUp) {
 }
 
 TEST_F(FakeTwoNodes, ClientsOnDifferentNodesGetTheirNodesInstance) {
-    PolicyAgent a = pinned(0, "a.log"), b = pinned(1, "b.log");
+    AgentClient a = pinned(0, "a.log"), b = pinned(1, "b.log");
     auto fa = a.fields("open Nu " + server_->socket_dir());
     auto fb = b.fields("open Nu " + server_->socket_dir());
     ASSERT_FALSE(fa["gen"].empty());
@@ -81,19 +81,19 @@ TEST_F(FakeTwoNodes, ClientsOnDifferentNodesGetTheirNodesInstance) {
     EXPECT_EQ(hex(instance(*server_, "Nu", "numa(node 0)").at("generation").get<std::uint64_t>()), fa["gen"]);
     EXPECT_EQ(hex(instance(*server_, "Nu", "numa(node 1)").at("generation").get<std::uint64_t>()), fb["gen"]);
     // Different memory, too.
-    a.ok("write 0 0 node-zero");
-    EXPECT_NE(b.ok("read 0 0 9"), "node-zero");
+    a.ok("seg_write 0 0 node-zero");
+    EXPECT_NE(b.ok("seg_read 0 0 9"), "node-zero");
 }
 
 TEST_F(FakeTwoNodes, TwoClientsOnTheSameNodeShareItsInstance) {
-    PolicyAgent b = pinned(1, "b.log"), c = pinned(1, "c.log");
+    AgentClient b = pinned(1, "b.log"), c = pinned(1, "c.log");
     auto fb = b.fields("open Nu " + server_->socket_dir());
     auto fc = c.fields("open Nu " + server_->socket_dir());
     ASSERT_FALSE(fb["gen"].empty());
     EXPECT_EQ(fb["gen"], fc["gen"]);
     EXPECT_EQ(c.fields("seg 0")["node"], "1");
-    b.ok("write 0 0 shared-on-node-1");
-    EXPECT_EQ(c.ok("read 0 0 16"), "shared-on-node-1");
+    b.ok("seg_write 0 0 shared-on-node-1");
+    EXPECT_EQ(c.ok("seg_read 0 0 16"), "shared-on-node-1");
     EXPECT_EQ(instance(*server_, "Nu", "numa(node 1)").at("peers"), 2);
     EXPECT_EQ(instance(*server_, "Nu", "numa(node 0)").at("peers"), 0);
 }
@@ -101,7 +101,7 @@ TEST_F(FakeTwoNodes, TwoClientsOnTheSameNodeShareItsInstance) {
 // A client allowed on both CPUs has as many on each node: the tie goes to
 // the lower node.
 TEST_F(FakeTwoNodes, ClientSpanningBothNodesGetsTheLowerNode) {
-    PolicyAgent a(server_->socket_dir() + "/a.log");  // not pinned: CPUs 0 and 1
+    AgentClient a(server_->socket_dir() + "/a.log");  // not pinned: CPUs 0 and 1
     auto fa = a.fields("open Nu " + server_->socket_dir());
     EXPECT_EQ(a.fields("seg 0")["node"], "0");
     EXPECT_EQ(hex(instance(*server_, "Nu", "numa(node 0)").at("generation").get<std::uint64_t>()), fa["gen"]);
@@ -125,7 +125,7 @@ memdomain Nu1 {
     ASSERT_TRUE(server.ok()) << server.start_error();
     EXPECT_EQ(show(server, "Nu1").at("nodes"), nlohmann::json::array({1}));
     EXPECT_EQ(instances(server, "Nu1").size(), 1u);
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     a.ok("pin 0");
     b.ok("pin 1");
     const std::string refused = a.call("open Nu1 " + server.socket_dir());
@@ -155,7 +155,7 @@ memdomain NuDy {
                   {"--numa-sysfs-root", tree.root()});
     ASSERT_TRUE(server.ok()) << server.start_error();
     EXPECT_TRUE(instances(server, "NuDy").empty());
-    PolicyAgent b(server.socket_dir() + "/b.log");
+    AgentClient b(server.socket_dir() + "/b.log");
     b.ok("pin 1");
     auto fb = b.fields("open NuDy " + server.socket_dir());
     ASSERT_EQ(fb["segments"], "2");
@@ -194,10 +194,7 @@ TEST(RealTopology, StaticInstanceIsOnItsNodeAsSeenThroughAPeersMapping) {
     for (const auto& [id, cpus] : topo->nodes) cpu_nodes += cpus.empty() ? 0 : 1;
     EXPECT_EQ(inst.size(), cpu_nodes) << inst.dump(2);
 
-    OpenOptions o;
-    o.transport = TransportKind::Socket;
-    o.socket_dir = server.socket_dir();
-    auto d = Domain::open("NuReal", o);
+    auto d = Domain::open("NuReal", socket_options(server));
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_EQ(d->segments().size(), 2u);
     const int node = d->segments()[0].numa_node;

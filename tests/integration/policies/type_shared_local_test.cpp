@@ -1,5 +1,5 @@
 // type = shared and type = local against a real memdomaind, with every
-// client a separate process (md_policy_agent): a shared domain is one memory
+// client a separate process (md_peer_agent): a shared domain is one memory
 // for everyone; a local domain gives each process its own instance (keyed by
 // pid, so one process opening twice gets the same one), freed the moment
 // that process is gone.
@@ -42,17 +42,17 @@ memdomain Lo2 {
 TEST(TypeShared, TwoProcessesSeeTheSameMemoryAndGeneration) {
     Server server(kShared);
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     auto fa = a.fields("open Sh " + server.socket_dir());
     auto fb = b.fields("open Sh " + server.socket_dir());
     ASSERT_FALSE(fa["gen"].empty());
     EXPECT_EQ(fa["gen"], fb["gen"]);
     a.ok("fill 0 90");  // every byte of the data area
     EXPECT_EQ(b.ok("check 0 90"), "same");
-    a.ok("write 0 100 written-by-a");
-    EXPECT_EQ(b.ok("read 0 100 12"), "written-by-a");
-    b.ok("write 0 40000 and-by-b");
-    EXPECT_EQ(a.ok("read 0 40000 8"), "and-by-b");
+    a.ok("seg_write 0 100 written-by-a");
+    EXPECT_EQ(b.ok("seg_read 0 100 12"), "written-by-a");
+    b.ok("seg_write 0 40000 and-by-b");
+    EXPECT_EQ(a.ok("seg_read 0 40000 8"), "and-by-b");
     // The server's one instance is the one both see.
     auto inst = instances(server, "Sh");
     ASSERT_EQ(inst.size(), 1u) << inst.dump();
@@ -66,17 +66,17 @@ TEST(TypeLocal, TwoProcessesGetPrivateInstances) {
     ASSERT_TRUE(server.ok()) << server.start_error();
     // Nothing exists before a process attaches.
     EXPECT_TRUE(instances(server, "Lo").empty());
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     auto fa = a.fields("open Lo " + server.socket_dir());
     auto fb = b.fields("open Lo " + server.socket_dir());
     ASSERT_FALSE(fa["gen"].empty());
     ASSERT_FALSE(fb["gen"].empty());
     EXPECT_NE(fa["gen"], fb["gen"]);
     EXPECT_EQ(a.fields("seg 0")["kind"], "local");
-    a.ok("write 0 0 private-to-a");
-    EXPECT_NE(b.ok("read 0 0 12"), "private-to-a");
-    b.ok("write 0 0 private-to-b");
-    EXPECT_EQ(a.ok("read 0 0 12"), "private-to-a");
+    a.ok("seg_write 0 0 private-to-a");
+    EXPECT_NE(b.ok("seg_read 0 0 12"), "private-to-a");
+    b.ok("seg_write 0 0 private-to-b");
+    EXPECT_EQ(a.ok("seg_read 0 0 12"), "private-to-a");
 
     auto ia = instance(server, "Lo", local_key(a.pid()));
     auto ib = instance(server, "Lo", local_key(b.pid()));
@@ -91,20 +91,20 @@ TEST(TypeLocal, TwoProcessesGetPrivateInstances) {
 TEST(TypeLocal, OneProcessOpeningTwiceGetsItsOneInstance) {
     Server server(kLocal);
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     auto first = a.fields("open Lo " + server.socket_dir());
     auto second = a.fields("open Lo " + server.socket_dir());
     ASSERT_FALSE(first["gen"].empty());
     EXPECT_EQ(first["gen"], second["gen"]);
     EXPECT_NE(first["self"], second["self"]);
-    a.ok("write 0 10 via-second");  // the latest attachment
+    a.ok("seg_write 0 10 via-second");  // the latest attachment
     auto inst = instances(server, "Lo");
     ASSERT_EQ(inst.size(), 1u) << inst.dump(2);
     EXPECT_EQ(inst[0].at("key"), local_key(a.pid()));
     EXPECT_EQ(inst[0].at("peers"), 2);
 
     a.ok("close");  // the second goes; the first still holds the instance
-    EXPECT_EQ(a.ok("read 0 10 10"), "via-second");
+    EXPECT_EQ(a.ok("seg_read 0 10 10"), "via-second");
     ASSERT_TRUE(eventually([&] {
         auto i = instance(server, "Lo", local_key(a.pid()));
         return i.is_object() && i.at("peers") == 1;
@@ -119,7 +119,7 @@ TEST(TypeLocal, OneProcessOpeningTwiceGetsItsOneInstance) {
 TEST(TypeLocal, InstanceIsFreedTheMomentItsProcessExits) {
     Server server(kLocal);
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     a.ok("open Lo " + server.socket_dir());
     b.ok("open Lo " + server.socket_dir());
     const pid_t pa = a.pid();
@@ -137,7 +137,7 @@ TEST(TypeLocal, TwoMegabyteInstanceReturnsItsPagesToThePoolWhenItsProcessExits) 
     if (auto why = pool_short_reason(kPages); !why.empty()) GTEST_SKIP() << why;
     Server server(kLocal2M);
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log");
+    AgentClient a(server.socket_dir() + "/a.log");
     EXPECT_EQ(memfds_held(server.pid(), "Lo2"), 0);
     const auto before_open = pool_2m();
     ASSERT_TRUE(before_open);
@@ -169,14 +169,14 @@ memdomain LoMulti {
 }
 )");
     ASSERT_TRUE(server.ok()) << server.start_error();
-    PolicyAgent a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
+    AgentClient a(server.socket_dir() + "/a.log"), b(server.socket_dir() + "/b.log");
     auto fa = a.fields("open LoMulti " + server.socket_dir());
     auto fb = b.fields("open LoMulti " + server.socket_dir());
     ASSERT_EQ(fa["segments"], "2");
     ASSERT_EQ(fb["segments"], "2");
     EXPECT_NE(fa["gen"], fb["gen"]);
-    a.ok("write 1 0 a-seg1");
-    EXPECT_NE(b.ok("read 1 0 6"), "a-seg1");
+    a.ok("seg_write 1 0 a-seg1");
+    EXPECT_NE(b.ok("seg_read 1 0 6"), "a-seg1");
     auto ia = instance(server, "LoMulti", local_key(a.pid()));
     ASSERT_TRUE(ia.is_object()) << show(server, "LoMulti").dump(2);
     ASSERT_EQ(ia.at("segments").size(), 2u);

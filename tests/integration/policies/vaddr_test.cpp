@@ -30,13 +30,6 @@ memdomain Placed {
 }
 )";
 
-OpenOptions options(const Server& s) {
-    OpenOptions o;
-    o.transport = TransportKind::Socket;
-    o.socket_dir = s.socket_dir();
-    return o;
-}
-
 // A 4 KiB mapping of a memfd at exactly `at` (MAP_FIXED_NOREPLACE), or an
 // invalid one when the address is taken.
 sys::Mapping occupy(std::uint64_t at) {
@@ -60,7 +53,7 @@ protected:
 };
 
 TEST_F(Vaddr, SegmentZeroIsMappedThereAndSegmentOneAfterItRoundedToItsPageSize) {
-    auto d = Domain::open("Placed", options(*server_));
+    auto d = Domain::open("Placed", socket_options(*server_));
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_EQ(d->segments().size(), 2u);
     const auto& s = d->segments();
@@ -72,7 +65,7 @@ TEST_F(Vaddr, SegmentZeroIsMappedThereAndSegmentOneAfterItRoundedToItsPageSize) 
 
     // Another process maps it at the same addresses, so a pointer written
     // by one is valid in the other.
-    PolicyAgent a(server_->socket_dir() + "/a.log");
+    AgentClient a(server_->socket_dir() + "/a.log");
     a.ok("open Placed " + server_->socket_dir());
     auto f0 = a.fields("seg 0"), f1 = a.fields("seg 1");
     EXPECT_EQ(f0["base"], hex(kVaddr));
@@ -81,18 +74,18 @@ TEST_F(Vaddr, SegmentZeroIsMappedThereAndSegmentOneAfterItRoundedToItsPageSize) 
     std::memcpy(s[0].data, &pointer, sizeof pointer);
     std::strcpy(reinterpret_cast<char*>(s[1].data) + 100, "pointed-at");
     std::uint64_t seen = 0;
-    const std::string raw = a.ok("read 0 0 8");
+    const std::string raw = a.ok("seg_read 0 0 8");
     ASSERT_EQ(raw.size(), 8u);
     std::memcpy(&seen, raw.data(), 8);
     EXPECT_EQ(seen, pointer);
     const std::uint64_t data1 = parse_hex(f1["base"]) + std::stoull(f1["data_off"]);
-    EXPECT_EQ(a.ok("read 1 " + std::to_string(seen - data1) + " 10"), "pointed-at");
+    EXPECT_EQ(a.ok("seg_read 1 " + std::to_string(seen - data1) + " 10"), "pointed-at");
 }
 
 TEST_F(Vaddr, SomethingAlreadyMappedAtSegmentZeroIsEexistNamingTheRange) {
     sys::Mapping other = occupy(kVaddr);
     ASSERT_TRUE(other.valid());
-    auto d = Domain::open("Placed", options(*server_));
+    auto d = Domain::open("Placed", socket_options(*server_));
     ASSERT_FALSE(d);
     EXPECT_EQ(d.error().sys, EEXIST) << d.error().message;
     const std::string& msg = d.error().message;
@@ -108,7 +101,7 @@ TEST_F(Vaddr, SomethingAlreadyMappedAtSegmentZeroIsEexistNamingTheRange) {
 TEST_F(Vaddr, SomethingMappedAtSegmentOneIsEexistAndSegmentZeroIsNotLeftMapped) {
     sys::Mapping other = occupy(kVaddr + 2 * MiB);
     ASSERT_TRUE(other.valid());
-    auto d = Domain::open("Placed", options(*server_));
+    auto d = Domain::open("Placed", socket_options(*server_));
     ASSERT_FALSE(d);
     EXPECT_EQ(d.error().sys, EEXIST) << d.error().message;
     EXPECT_NE(d.error().message.find("segment 1"), std::string::npos) << d.error().message;
@@ -117,7 +110,7 @@ TEST_F(Vaddr, SomethingMappedAtSegmentOneIsEexistAndSegmentZeroIsNotLeftMapped) 
     EXPECT_TRUE(occupy(kVaddr).valid()) << "segment 0 stayed mapped after the failed open";
     // And once the range is free, the same process attaches.
     other.reset();
-    auto again = Domain::open("Placed", options(*server_));
+    auto again = Domain::open("Placed", socket_options(*server_));
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(reinterpret_cast<std::uint64_t>(again->segments()[1].base), kVaddr + 2 * MiB);
 }

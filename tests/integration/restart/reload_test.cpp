@@ -73,19 +73,7 @@ TEST_F(Reload, AddedDomainGetsItsSocketAndAPeerAttaches) {
 TEST_F(Reload, AccessChangeDisconnectsAUserNoLongerGrantedAndRefusesItsNextAttach) {
     if (!ensure_test_users()) GTEST_SKIP() << "needs root and the test users (useradd " << kUserRo << ", ...)";
     auto guarded = [](bool readers) {
-        return std::string("memdomain Guarded {\n"
-                           "    size {\n"
-                           "        huge 4K = 1MB R/W\n"
-                           "    }\n"
-                           "    access {\n"
-                           "        user root = R/W\n"
-                           "        user ") + kUserRw + " = R/W\n" +
-               (readers ? std::string("        group ") + kGroupReaders + " = R/O\n" : "") +
-               "    }\n"
-               "    socket {\n"
-               "        mode = 0666\n"
-               "    }\n"
-               "}\n";
+        return guarded_domain_config(readers, "    socket {\n        mode = 0666\n    }\n");
     };
     ASSERT_NO_FATAL_FAILURE(start(guarded(true)));
     ::chmod(server_->socket_dir().c_str(), 0755);

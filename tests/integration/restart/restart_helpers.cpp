@@ -11,12 +11,6 @@
 #include "server_fixture.h"
 
 namespace memdomain::test {
-namespace {
-
-bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
-
-}  // namespace
-
 PeerProcess::PeerProcess(const std::string& socket_dir, const std::string& name, const std::string& log_path,
                          std::vector<std::string> args, const std::string& user) {
     std::vector<std::string> argv = {MD_RESTART_PEER_PATH, socket_dir, name};
@@ -91,26 +85,6 @@ std::optional<nlohmann::json> ctl_show(const std::string& socket_dir, const std:
 bool ctl_has_verb(const std::string& verb) {
     const CtlResult r = run_ctl("/nonexistent", {"--help"});
     return r.exit_code == 0 && r.output.find("\n  " + verb + " ") != std::string::npos;
-}
-
-bool ensure_test_users() {
-    if (::geteuid() != 0) return false;
-    auto all_there = [] {
-        for (const char* u : {kUserRw, kUserRo, kUserNone})
-            if (!sh(std::string("id ") + u)) return false;
-        return sh(std::string("id -nG ") + kUserRo + " | grep -qw " + kGroupReaders);
-    };
-    // Other test programs may run useradd at the same moment (it refuses
-    // while /etc/passwd is locked): a few tries.
-    for (int attempt = 0; attempt < 5 && !all_there(); ++attempt) {
-        if (attempt > 0) ::usleep(200000);
-        sh(std::string("groupadd -f ") + kGroupReaders);
-        for (const char* u : {kUserRw, kUserRo, kUserNone})
-            if (!sh(std::string("id ") + u))
-                sh(std::string("useradd --no-create-home --shell /usr/sbin/nologin ") + u);
-        sh(std::string("usermod -a -G ") + kGroupReaders + " " + kUserRo);
-    }
-    return all_there();
 }
 
 std::optional<std::uint64_t> hugepages_free_2m() {

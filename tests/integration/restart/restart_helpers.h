@@ -1,6 +1,6 @@
 // What the restart and reload tests share besides the keeper fixture: a peer
 // in its own process (md_restart_peer, optionally as another user), a
-// memdomainctl runner, the access-control test users, the 2 MiB hugepage
+// memdomainctl runner, the test users (test_users.h), the 2 MiB hugepage
 // pool's free count, and a polling helper.
 #pragma once
 
@@ -14,21 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eventually.h"
 #include "memdomain/domain.h"
 #include "process.h"
+#include "test_users.h"
 
 namespace memdomain::test {
-
-// Calls `pred` every 10 ms until it returns true or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        if (pred()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        ::usleep(10000);
-    }
-}
 
 // md_restart_peer (see restart_peer.cpp) in its own process, by PID.
 class PeerProcess {
@@ -69,14 +60,6 @@ std::optional<nlohmann::json> ctl_show(const std::string& socket_dir, const std:
 // Whether this memdomainctl knows `verb` (its --help lists it).
 bool ctl_has_verb(const std::string& verb);
 
-// The users and group of tests/security (md-test-rw, md-test-ro in group
-// md-test-readers, md-test-none), created if missing (root only; idempotent).
-// True when all of them exist afterwards.
-inline constexpr const char* kUserRw = "md-test-rw";
-inline constexpr const char* kUserRo = "md-test-ro";
-inline constexpr const char* kUserNone = "md-test-none";
-inline constexpr const char* kGroupReaders = "md-test-readers";
-bool ensure_test_users();
 
 // The 2 MiB pool's free and available (free - reserved) page counts; nullopt
 // when there is no such pool.

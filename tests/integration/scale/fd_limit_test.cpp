@@ -9,13 +9,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <sstream>
 #include <optional>
 #include <vector>
 
 #include "host_peer.h"
-#include "limited_server.h"
 #include "raw_peer.h"
 #include "server_counts.h"
+#include "server_fixture.h"
 
 namespace memdomain::test {
 namespace {
@@ -26,6 +27,7 @@ constexpr int kLimit = 128;
 constexpr long kReserve = 32;  // ServedDomain's fd_reserve
 constexpr int kVectors = 2;
 constexpr long kPerPeer = 1 + kVectors;
+const std::string kNofile = "--nofile=" + std::to_string(kLimit) + ":" + std::to_string(kLimit);
 
 const std::string kConfig =
     "memdomain Tight {\n"
@@ -35,6 +37,27 @@ const std::string kConfig =
     "        huge 4K = 128KB R/W\n"  // header + 1024 mailbox lines (64K) + data
     "    }\n"
     "}\n";
+
+// The soft and hard "Max open files" of a process, from /proc/PID/limits
+// ({-1, -1} when unreadable; "unlimited" is -1 too).
+struct FdLimits {
+    long soft = -1, hard = -1;
+};
+FdLimits process_fd_limits(pid_t pid) {
+    std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/limits"));
+    std::string line;
+    FdLimits l;
+    while (std::getline(in, line)) {
+        if (line.rfind("Max open files", 0) != 0) continue;
+        std::istringstream f(line.substr(14));
+        std::string soft, hard;
+        f >> soft >> hard;
+        auto num = [](const std::string& s) { return s == "unlimited" ? -1L : std::stol(s); };
+        l.soft = num(soft);
+        l.hard = num(hard);
+    }
+    return l;
+}
 
 class FdLimit : public ::testing::Test {
 protected:
@@ -75,7 +98,10 @@ protected:
         admitted_ = static_cast<long>(crowd_.size()) + 2;
     }
 
-    LimitedServer server_{kConfig, kLimit};
+    // util-linux prlimit sets soft = hard before it execs memdomaind in
+    // place: the daemon raises its soft limit to the hard one at start, so
+    // only a hard limit this low stays low.
+    Server server_{kConfig, {}, {"/usr/bin/prlimit", kNofile, "--"}};
     std::optional<ControlConnection> control_;
     long baseline_ = -1;
     std::optional<HostPeer> a_, b_;
