@@ -36,6 +36,17 @@ Status ControlServer::start(uid_t owner, gid_t group, mode_t mode) {
                            limits_.accepts_per_wakeup, [this](sys::UniqueFd s) { accept(std::move(s)); });
 }
 
+Status ControlServer::apply_admin_group(uid_t owner, gid_t default_group) {
+    gid_t group = default_group;
+    const auto& cfg = registry_.server_config();
+    if (cfg.admin_group) {
+        auto gid = server::resolve_group(*cfg.admin_group, cfg.admin_group_where);
+        if (!gid) return std::move(gid).error();
+        group = *gid;
+    }
+    return sys::set_owner(listener_.path(), owner, group);
+}
+
 void ControlServer::accept(sys::UniqueFd sock) {
     auto cred = sys::peer_credentials(sock.get());
     if (!cred) {

@@ -59,6 +59,10 @@ public:
     // server { admin_group } when it names one: its members must be able to
     // connect to use the changing verbs.
     Status start(uid_t owner, gid_t group, mode_t mode);
+    // After a reload: gives the socket file the group of the registry's
+    // current admin_group, or `default_group` when there is none (so members
+    // of a new admin group can connect, and those of a removed one cannot).
+    Status apply_admin_group(uid_t owner, gid_t default_group);
     const std::string& socket_path() const { return listener_.path(); }
     std::size_t clients() const { return clients_.size(); }
 

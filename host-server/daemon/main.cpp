@@ -61,7 +61,7 @@ Result<placement::NumaTopology> load_topology(const DaemonOptions& o) {
 }
 
 // SIGHUP: the file is read again; a broken file changes nothing.
-void reload(const DaemonOptions& o, DomainRegistry& reg) {
+void reload(const DaemonOptions& o, DomainRegistry& reg, control::ControlServer& ctl) {
     auto cfg = config::parse_config_file(o.config_path);
     if (!cfg) {
         spdlog::error("SIGHUP: {}; nothing changed", cfg.error().message);
@@ -76,6 +76,8 @@ void reload(const DaemonOptions& o, DomainRegistry& reg) {
     spdlog::info("SIGHUP: reloaded {}: added {}; updated {}; removed {}; kept in use {}", o.config_path,
                  join(r.added), join(r.updated), join(r.removed), join(r.kept));
     for (const auto& w : r.warnings) spdlog::warn("SIGHUP: {}", w);
+    if (auto st = ctl.apply_admin_group(::geteuid(), 0); !st)
+        spdlog::warn("SIGHUP: control socket group not changed: {}", st.error().message);
 }
 
 int run(const DaemonOptions& o) {
@@ -142,7 +144,7 @@ int run(const DaemonOptions& o) {
     auto sig_token = loop->add(sig->get(), EPOLLIN, [&](std::uint32_t) {
         while (auto signo = next_signal(sig->get())) {
             if (*signo == SIGHUP) {
-                reload(o, **reg);
+                reload(o, **reg, ctl);
                 continue;
             }
             spdlog::info("signal {}: shutting down", *signo);

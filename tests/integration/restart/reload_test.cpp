@@ -2,6 +2,7 @@
 // access blocks applied (peers no longer granted are disconnected), domains
 // gone from the file removed only when nobody is attached, and a broken file
 // changes nothing. SIGTERM afterwards is still a clean exit.
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -225,6 +226,28 @@ TEST_F(Reload, GeometryChangeIsNotAppliedAndTheMemoryIsKept) {
     EXPECT_EQ(other->generation(), peer->generation());
     EXPECT_EQ(other->segments().at(0).size, std::size_t{1} << 20);
     EXPECT_EQ(data_head(*other), "shape-pattern");
+}
+
+// admin_group decides who may change domains, and who can connect to
+// control.sock at all (its group): a reload that sets it regroups the socket,
+// one that drops it gives the socket back to root's group.
+TEST_F(Reload, AdminGroupChangeRegroupsTheControlSocket) {
+    if (!ensure_test_users()) GTEST_SKIP() << "needs root and the test group " << kGroupReaders;
+    ASSERT_NO_FATAL_FAILURE(start(plain("First")));
+    const std::string control = server_->socket_dir() + "/control.sock";
+    auto group_of = [&] {
+        struct stat st {};
+        return ::stat(control.c_str(), &st) == 0 ? static_cast<long>(st.st_gid) : -1L;
+    };
+    EXPECT_EQ(group_of(), 0L);
+    const group* readers = ::getgrnam(kGroupReaders);
+    ASSERT_NE(readers, nullptr);
+    write_config(std::string("server {\n    admin_group = ") + kGroupReaders + "\n}\n" + plain("First"));
+    ASSERT_NO_FATAL_FAILURE(sighup());
+    EXPECT_EQ(group_of(), static_cast<long>(readers->gr_gid)) << server_->log();
+    write_config(plain("First"));
+    ASSERT_NO_FATAL_FAILURE(sighup());
+    EXPECT_EQ(group_of(), 0L) << server_->log();
 }
 
 TEST_F(Reload, SigtermAfterAReloadExitsZeroAndRemovesEverySocket) {
