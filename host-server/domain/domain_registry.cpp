@@ -20,23 +20,17 @@
 #include "memdomain/common/sizes.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/memory.h"
-#include "placement/cpu_set.h"
-#include "placement/numa_placement.h"
 
 namespace memdomain::server {
 namespace {
 
 constexpr const char* kStateName = "md.state";
 
-// How many instances policy = static creates at start-up.
+// How many instances policy = static creates at start-up (a numa domain
+// whose nodes cannot be known yet counts as one: check_domain reports it).
 std::size_t static_instances(const config::DomainConfig& d, const placement::NumaTopology* topology) {
-    if (d.policy != config::DomainPolicy::Static || d.type == config::DomainType::Local) return 0;  // made on attach
-    if (d.type == config::DomainType::Shared) return 1;
-    if (topology == nullptr) return 1;
-    auto cpus = placement::CpuSet::parse(d.cpualias);
-    if (!cpus) return 1;
-    auto nodes = placement::domain_nodes(*topology, *cpus);
-    return nodes ? nodes->size() : 1;
+    auto nodes = domain_numa_nodes(d, topology);
+    return static_instance_keys(d, nodes ? *nodes : std::vector<int>{0}).size();
 }
 
 config::DomainType type_of(InstanceKind k) {
@@ -272,14 +266,7 @@ namespace {
 Status check_domain(const config::DomainConfig& d, const placement::NumaTopology* topology) {
     MD_TRY(AccessList::from_config(d.access));
     MD_TRY(socket_ownership(d, 0));
-    if (d.type == config::DomainType::Numa) {
-        const std::string at = config::to_string(d.where) + ": domain " + d.name + ": ";
-        auto cpus = placement::CpuSet::parse(d.cpualias);
-        if (!cpus) return make_error(at + "cpualias: " + cpus.error().message, cpus.error().sys);
-        if (topology == nullptr) return make_error(at + "type = numa, but the NUMA topology is unknown", EINVAL);
-        if (auto nodes = placement::domain_nodes(*topology, *cpus); !nodes)
-            return make_error(at + nodes.error().message, nodes.error().sys);
-    }
+    MD_TRY(domain_numa_nodes(d, topology));
     if (d.contiguous && ::geteuid() != 0)
         return make_error(config::to_string(d.where) + ": domain " + d.name +
                               ": contiguous = yes is checked through /proc/self/pagemap, which shows physical "
@@ -566,14 +553,8 @@ Status DomainRegistry::create_domain(config::DomainConfig d, std::string text, P
     p->text = std::move(text);
     p->progress = std::move(progress);
     p->done = std::move(done);
-    if (d.policy == config::DomainPolicy::Static) {
-        if (d.type == config::DomainType::Shared) p->keys.push_back({InstanceKind::Shared, -1, 0});
-        if (d.type == config::DomainType::Numa) {
-            MD_ASSIGN_OR_RETURN(const placement::CpuSet cpus, placement::CpuSet::parse(d.cpualias));
-            MD_ASSIGN_OR_RETURN(const auto nodes, placement::domain_nodes(*opt_.topology, cpus));
-            for (int n : nodes) p->keys.push_back({InstanceKind::Numa, n, 0});
-        }
-    }
+    MD_ASSIGN_OR_RETURN(const std::vector<int> nodes, domain_numa_nodes(d, opt_.topology));
+    p->keys = static_instance_keys(d, nodes);
     std::uint64_t one = 0;
     for (const auto& s : d.segments) one += s.size;
     p->total_bytes = one * p->keys.size();

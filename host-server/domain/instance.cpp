@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "placement/cpu_set.h"
+#include "placement/numa_placement.h"
+
 namespace memdomain::server {
 
 std::string to_string(const InstanceKey& key) {
@@ -11,6 +14,26 @@ std::string to_string(const InstanceKey& key) {
         case InstanceKind::Numa: return "numa(node " + std::to_string(key.node) + ")";
     }
     return "?";
+}
+
+Result<std::vector<int>> domain_numa_nodes(const config::DomainConfig& d, const placement::NumaTopology* topology) {
+    if (d.type != config::DomainType::Numa) return std::vector<int>{};
+    const std::string at = config::to_string(d.where) + ": domain " + d.name + ": ";
+    auto cpus = placement::CpuSet::parse(d.cpualias);
+    if (!cpus) return make_error(at + "cpualias: " + cpus.error().message, cpus.error().sys);
+    if (topology == nullptr) return make_error(at + "type = numa, but the NUMA topology is unknown", EINVAL);
+    auto nodes = placement::domain_nodes(*topology, *cpus);
+    if (!nodes) return make_error(at + nodes.error().message, nodes.error().sys);
+    return std::move(nodes).value();
+}
+
+std::vector<InstanceKey> static_instance_keys(const config::DomainConfig& d, const std::vector<int>& nodes) {
+    std::vector<InstanceKey> keys;
+    if (d.policy != config::DomainPolicy::Static) return keys;
+    if (d.type == config::DomainType::Shared) keys.push_back({InstanceKind::Shared, -1, 0});
+    if (d.type == config::DomainType::Numa)
+        for (int n : nodes) keys.push_back({InstanceKind::Numa, n, 0});
+    return keys;
 }
 
 std::vector<std::uint64_t> segment_map_addresses(const config::DomainConfig& d) {

@@ -21,6 +21,7 @@
 #include "daemon/event_loop.h"
 #include "domain/segment.h"
 #include "memdomain/common/result.h"
+#include "placement/numa_topology.h"
 #include "protocol/domain_server.h"
 
 namespace memdomain::server {
@@ -45,6 +46,16 @@ struct InstanceMemoryOptions {
 Result<std::vector<Segment>> create_instance_segments(const config::DomainConfig& domain, const InstanceKey& key,
                                                      const InstanceMemoryOptions& options,
                                                      std::atomic<std::uint64_t>* progress = nullptr);
+
+// The NUMA nodes a `type = numa` domain spans: those with a CPU of its
+// cpualias (empty for the other types). Errors start with the domain's
+// FILE:LINE:COL and name the CPUs no node has.
+Result<std::vector<int>> domain_numa_nodes(const config::DomainConfig& domain,
+                                           const placement::NumaTopology* topology);
+// The instances `policy = static` creates up front: the shared one, or one
+// per node of `nodes` (domain_numa_nodes); none for local and dynamic
+// domains, whose instances are made on attach.
+std::vector<InstanceKey> static_instance_keys(const config::DomainConfig& domain, const std::vector<int>& nodes);
 
 // The map address of each segment of `domain` (all 0 without vaddr).
 std::vector<std::uint64_t> segment_map_addresses(const config::DomainConfig& domain);

@@ -61,23 +61,9 @@ Result<std::unique_ptr<ServedDomain>> ServedDomain::start(config::DomainConfig c
     MD_ASSIGN_OR_RETURN(const SocketOwnership ownership, socket_ownership(cfg, ctx.default_socket_mode));
     std::unique_ptr<ServedDomain> d(new ServedDomain(std::move(cfg), origin, ctx, std::move(acl)));
     const config::DomainConfig& c = d->cfg_;
-    if (c.type == config::DomainType::Numa) {
-        if (ctx.topology == nullptr) return make_error("domain " + c.name + ": no NUMA topology", EINVAL);
-        MD_ASSIGN_OR_RETURN(const placement::CpuSet cpus, placement::CpuSet::parse(c.cpualias));
-        auto nodes = placement::domain_nodes(*ctx.topology, cpus);
-        if (!nodes)
-            return make_error(config::to_string(c.where) + ": domain " + c.name + ": " + nodes.error().message,
-                              nodes.error().sys);
-        d->nodes_ = std::move(nodes).value();
-    }
+    MD_ASSIGN_OR_RETURN(d->nodes_, domain_numa_nodes(c, ctx.topology));
     for (auto& inst : ready) MD_TRY(d->install(std::move(inst)));
-    if (c.policy == config::DomainPolicy::Static) {
-        std::vector<InstanceKey> keys;
-        if (c.type == config::DomainType::Shared) keys.push_back({InstanceKind::Shared, -1, 0});
-        if (c.type == config::DomainType::Numa)
-            for (int n : d->nodes_) keys.push_back({InstanceKind::Numa, n, 0});
-        for (const auto& k : keys) MD_TRY(d->instance(k));
-    }
+    for (const auto& k : static_instance_keys(c, d->nodes_)) MD_TRY(d->instance(k));
     for (std::size_t i = 0; i < c.segments.size(); ++i) {
         auto l = std::make_unique<Listener>(*ctx.loop, domain_socket_path(ctx.socket_dir, c.name,
                                                                            static_cast<unsigned>(i)));
