@@ -42,16 +42,44 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Hugepage pool: grow to at least $pages 2 MiB pages (never shrink one in use).
+# Hugepage pools. The 2 MiB pool grows to at least $pages pages (never
+# shrinks one in use): the tests need them, so a pool that cannot be sized is
+# an error, not a warning. Where the kernel has a 1 GiB pool, one page is
+# reserved so 1G serving is tested for real; a kernel without one (no
+# hugepages-1048576kB directory) is hardware this machine lacks, and the 1G
+# tests say so.
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB
-if [ -d "$hp" ]; then
-  cur=$(cat "$hp/nr_hugepages")
-  if [ "$cur" -lt "$pages" ]; then
-    echo "$pages" > "$hp/nr_hugepages" || true
+if [ ! -d "$hp" ]; then
+  echo "setup-host.sh: this kernel has no 2 MiB hugepage pool ($hp): memdomain's tests need one" >&2
+  exit 1
+fi
+cur=$(cat "$hp/nr_hugepages")
+if [ "$cur" -lt "$pages" ]; then
+  echo "$pages" > "$hp/nr_hugepages" 2>/dev/null || true
+  # The kernel may give fewer than asked when memory is fragmented: drop
+  # the page cache and try once more before giving up.
+  if [ "$(cat "$hp/nr_hugepages")" -lt "$pages" ]; then
+    sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+    echo "$pages" > "$hp/nr_hugepages" 2>/dev/null || true
   fi
-  echo "setup-host.sh: 2M hugepages: $(cat "$hp/nr_hugepages") total, $(cat "$hp/free_hugepages") free"
+fi
+if [ "$(cat "$hp/nr_hugepages")" -lt "$pages" ]; then
+  echo "setup-host.sh: asked for $pages 2 MiB hugepages, the kernel gave $(cat "$hp/nr_hugepages")" >&2
+  exit 1
+fi
+echo "setup-host.sh: 2M hugepages: $(cat "$hp/nr_hugepages") total, $(cat "$hp/free_hugepages") free"
+gp=/sys/kernel/mm/hugepages/hugepages-1048576kB
+if [ -d "$gp" ]; then
+  if [ "$(cat "$gp/nr_hugepages")" -lt 1 ]; then
+    echo 1 > "$gp/nr_hugepages" 2>/dev/null || true
+  fi
+  if [ "$(cat "$gp/nr_hugepages")" -lt 1 ]; then
+    echo "setup-host.sh: this kernel has a 1 GiB pool but would not give it one page" >&2
+    exit 1
+  fi
+  echo "setup-host.sh: 1G hugepages: $(cat "$gp/nr_hugepages") total, $(cat "$gp/free_hugepages") free"
 else
-  echo "setup-host.sh: warning: this kernel has no 2 MiB hugepage pool" >&2
+  echo "setup-host.sh: this kernel has no 1 GiB hugepages ($gp): the 1G serving test will say so and skip"
 fi
 
 if ! mountpoint -q /dev/hugepages 2>/dev/null; then

@@ -16,6 +16,7 @@
 
 #include "acl/principals.h"
 #include "config/config_parser.h"
+#include "placement/hugepage_pools.h"
 #include "memdomain/common/names.h"
 #include "memdomain/common/sizes.h"
 #include "memdomain/sys/eventfd.h"
@@ -240,21 +241,14 @@ Status check_hugepage_pools(const std::vector<config::DomainConfig>& domains, co
             if (ps == 4 * KiB) continue;
             const std::uint64_t pages = s.size / ps * copies;
             needed[ps] += pages;
-            auto pool = sys::hugepage_pool(ps);
-            if (!pool)
-                return make_error(config::to_string(s.where) + ": domain " + d.name + " needs " + format_size(ps) +
-                                      " hugepages, but this kernel has no such pool (" + pool.error().message + ")",
-                                  ENOMEM);
-            if (needed[ps] > pool->available())
+            if (auto why = placement::hugepage_shortage(ps, needed[ps]); !why.empty())
                 return make_error(config::to_string(s.where) + ": domain " + d.name + " needs " +
                                       std::to_string(pages) + " pages of " + format_size(ps) +
                                       (copies > 1 ? " (" + std::to_string(copies) + " NUMA instances)" : std::string()) +
                                       (needed[ps] > pages ? " (" + std::to_string(needed[ps]) +
                                                                 " with the domains before it)"
                                                           : std::string()) +
-                                      ", but the pool has " + std::to_string(pool->available()) + " free of " +
-                                      std::to_string(pool->total) + "; raise /sys/kernel/mm/hugepages/hugepages-" +
-                                      std::to_string(ps / KiB) + "kB/nr_hugepages",
+                                      ", but " + why,
                                   ENOMEM);
         }
     }
@@ -288,6 +282,11 @@ void warn_unbackable_dynamic(const std::vector<config::DomainConfig>& domains) {
         for (const auto& s : d.segments) {
             const std::uint64_t ps = page_size_of(s.page_class);
             if (ps == 4 * KiB) continue;
+            if (!placement::hugepage_pool_exists(ps)) {
+                spdlog::warn("{}: domain {}: {}: every attach will be refused", config::to_string(s.where), d.name,
+                             placement::hugepage_shortage(ps, s.size / ps));
+                continue;
+            }
             auto pool = sys::hugepage_pool(ps);
             const std::uint64_t total = pool ? pool->total : 0;
             if (total < s.size / ps)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "memdomain/common/sizes.h"
+#include "placement/hugepage_pools.h"
 #include "placement/numa_memory.h"
 #include "placement/physical_memory.h"
 
@@ -104,8 +105,17 @@ Result<Segment> Segment::create(const SegmentSpec& spec, std::atomic<std::uint64
     const SegmentSpec& s = seg.spec_;
     auto fail = [&](const Error& e) { return in_domain(s, e); };
 
+    const std::uint64_t pages = s.size / s.page_size;
+    // A hugepage failure says which pool and why, whichever call hit it: a
+    // kernel without the page size fails memfd_create (ENODEV or EINVAL),
+    // an empty pool fails the mmap or a fault (ENOMEM).
+    auto pool_error = [&](const Error& e) {
+        std::string why = s.page_size > 4 * KiB ? placement::hugepage_shortage(s.page_size, pages) : std::string();
+        if (why.empty()) return fail(e);
+        return fail(make_error(why + " (" + e.message + ")", ENOMEM));
+    };
     auto fd = sys::memfd_create("memdomain:" + s.domain + "#" + std::to_string(s.index), s.page_size);
-    if (!fd) return fail(fd.error());
+    if (!fd) return pool_error(fd.error());
     // Mode 0600 before anything else: otherwise a client holding our
     // O_RDONLY descriptor could reopen /proc/<its pid>/fd/N read-write.
     if (auto st = sys::chmod_fd(fd->get(), 0600); !st) return fail(st.error());
@@ -115,13 +125,7 @@ Result<Segment> Segment::create(const SegmentSpec& spec, std::atomic<std::uint64
     // Map everything once: bind, write the header, prefault if static, then
     // keep only the header area mapped.
     auto whole = sys::map_shared(fd->get(), s.size, sys::Protection::ReadWrite);
-    if (!whole) {
-        if (whole.error().sys == ENOMEM && s.page_size > 4 * KiB)
-            return fail(make_error("the " + format_size(s.page_size) + " hugepage pool cannot back " +
-                                       format_size(s.size) + " (" + std::to_string(s.size / s.page_size) + " pages)",
-                                   ENOMEM));
-        return fail(whole.error());
-    }
+    if (!whole) return whole.error().sys == ENOMEM ? pool_error(whole.error()) : fail(whole.error());
     if (s.bind_numa && s.numa_node >= 0)
         if (auto st = placement::bind_to_node(whole->data(), s.size, s.numa_node); !st) return fail(st.error());
     if (auto st = write_segment_header(whole->data(), header_spec(s)); !st) return fail(st.error());
