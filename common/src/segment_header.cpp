@@ -63,6 +63,7 @@ Status write_segment_header(void* dst, const SegmentHeaderSpec& spec) {
     h->numa_node = spec.numa_node;
     h->instance_kind = static_cast<std::uint32_t>(spec.instance_kind);
     h->instance_flags = spec.instance_flags;
+    h->flags = kHeaderPeerEpochs;
     std::memset(static_cast<std::byte*>(dst) + g.mailbox_offset, 0, g.mailbox_size);
     return {};
 }
@@ -93,7 +94,7 @@ Result<SegmentHeader> validate_segment_header(const void* src, std::uint64_t map
         return bad("access " + std::to_string(h.access));
     if (h.vectors == 0 || h.vectors > kMaxVectors) return bad("vectors " + std::to_string(h.vectors));
     if (h.max_peers == 0 || h.max_peers > kMaxPeers) return bad("max peers " + std::to_string(h.max_peers));
-    if (h.flags != 0) return bad("unknown flags " + std::to_string(h.flags));
+    if ((h.flags & ~kHeaderPeerEpochs) != 0) return bad("unknown flags " + std::to_string(h.flags));
     if (h.instance_kind > static_cast<std::uint32_t>(InstanceKind::Numa))
         return bad("instance kind " + std::to_string(h.instance_kind));
     if ((h.instance_flags & ~(kInstancePrefaulted | kInstanceContiguous)) != 0)
@@ -143,6 +144,20 @@ bool header_is_present(const SegmentHeader* h, std::uint32_t peer) {
     if (peer >= kMaxPeers) return false;
     auto& w = const_cast<std::uint64_t&>(h->presence[peer / 64]);
     return (atomic_word(w).load(std::memory_order_acquire) >> (peer % 64)) & 1u;
+}
+
+void header_bump_peer_epoch(SegmentHeader* h, std::uint32_t peer) {
+    if (peer >= kMaxPeers) return;
+    std::atomic_ref<std::uint16_t> e(h->peer_epoch[peer]);
+    std::uint16_t next = static_cast<std::uint16_t>(e.load(std::memory_order_relaxed) + 1);
+    if (next == 0) next = 1;
+    e.store(next, std::memory_order_release);
+}
+
+std::uint16_t header_peer_epoch(const SegmentHeader* h, std::uint32_t peer) {
+    if (peer >= kMaxPeers) return 0;
+    auto& w = const_cast<std::uint16_t&>(h->peer_epoch[peer]);
+    return std::atomic_ref<std::uint16_t>(w).load(std::memory_order_acquire);
 }
 
 std::uint64_t* mailbox_word(void* segment_base, const SegmentHeader& validated, std::uint32_t peer,

@@ -197,6 +197,14 @@ Status Segment::rewrite_header() {
     MD_ASSIGN_OR_RETURN(const SegmentGeometry g, segment_geometry(hs));
     std::vector<std::byte> scratch(g.data_offset);
     MD_TRY(write_segment_header(scratch.data(), hs));
+    // Join epochs carry on from what memory holds (any value is valid, so a
+    // scribbled one does no harm), each bumped once: the old process's
+    // peers are gone, and records naming them must read as stale.
+    auto* fresh = reinterpret_cast<SegmentHeader*>(scratch.data());
+    for (std::uint32_t id = 0; id < kMaxPeers; ++id) {
+        fresh->peer_epoch[id] = header_peer_epoch(header(), id);
+        header_bump_peer_epoch(fresh, id);
+    }
     std::memcpy(header_map_.data(), scratch.data(), sizeof(SegmentHeader));
     return {};
 }

@@ -76,6 +76,8 @@ public:
 
     SegmentHeader* header() const { return static_cast<SegmentHeader*>(header_map_.data()); }
     void set_present(std::uint32_t peer, bool present) { header_set_present(header(), peer, present); }
+    // A new join epoch for `peer` (see SegmentHeader::peer_epoch).
+    void begin_attachment(std::uint32_t peer) { header_bump_peer_epoch(header(), peer); }
     // The mailbox counter a notifier bumps before ringing (peer, vector): how
     // many doorbells libmemdomain peers rang there. 0 when out of range.
     std::uint64_t mailbox_count(std::uint32_t peer, std::uint32_t vector) const;

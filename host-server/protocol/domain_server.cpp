@@ -114,8 +114,10 @@ void DomainServer::admit(sys::UniqueFd sock, const sys::PeerCredentials& credent
 
     spdlog::info("domain {}: peer {} joined (pid {}, uid {}, gid {}, {}), {} attached", name, pid, np.cred.pid,
                  np.cred.uid, np.cred.gid, access_name(np.access), peers_.size());
-    // Present before anyone hears of it, so a peer that reads the header
-    // right after a join message sees the bit.
+    // A new epoch for this id, then present, both before anyone hears of
+    // it, so a peer that reads the header right after a join message sees
+    // the bit and the newcomer's epoch.
+    segment_.begin_attachment(pid);
     segment_.set_present(pid, true);
     // The newcomer's burst: version, its id, the memory, everyone else's
     // doorbells, then its own (the last `vectors` messages end the burst).

@@ -61,7 +61,8 @@ TEST(SegmentHeaderRoundTrip, ValidateReadsBackEveryWrittenField) {
     EXPECT_EQ(h->access, static_cast<std::uint32_t>(SegmentAccess::ReadOnly));
     EXPECT_EQ(h->vectors, 2u);
     EXPECT_EQ(h->max_peers, 64u);
-    EXPECT_EQ(h->flags, 0u);
+    EXPECT_EQ(h->flags, kHeaderPeerEpochs);
+    for (std::uint32_t id = 0; id < kMaxPeers; ++id) EXPECT_EQ(h->peer_epoch[id], 0u) << id;
     EXPECT_EQ(h->peer_count, 0u);
 }
 
@@ -209,7 +210,7 @@ const std::vector<Corruption> kCorruptions = {
     {"MaxPeersZero", [](SegmentHeader& h) { h.max_peers = 0; }, "max peers 0"},
     {"MaxPeersAbove1024", [](SegmentHeader& h) { h.max_peers = 1025; }, "max peers 1025"},
     {"MaxPeersChangedAfterWrite", [](SegmentHeader& h) { h.max_peers = 128; }, "mailbox/data offsets"},
-    {"Flags", [](SegmentHeader& h) { h.flags = 1; }, "flags 1"},
+    {"Flags", [](SegmentHeader& h) { h.flags = 2; }, "flags 2"},
     {"MailboxOffset", [](SegmentHeader& h) { h.mailbox_offset = 0; }, "mailbox/data offsets"},
     {"MailboxSize", [](SegmentHeader& h) { h.mailbox_size = UINT64_MAX; }, "mailbox/data offsets"},
     {"DataOffset", [](SegmentHeader& h) { h.data_offset = kSegSize; }, "mailbox/data offsets"},
@@ -271,6 +272,22 @@ TEST(SegmentHeaderPresence, IdsBeyondTheBitmapAreIgnored) {
     header_set_present(seg.header(), kMaxPeers, true);
     EXPECT_FALSE(header_is_present(seg.header(), kMaxPeers));
     EXPECT_EQ(seg.header()->peer_count, 0u);
+}
+
+TEST(SegmentHeaderPeerEpoch, EachAdmissionBumpsOnlyThatIdAndNeverGivesZero) {
+    Segment seg;
+    ASSERT_TRUE(write_segment_header(seg.mem.get(), spec_for()).has_value());
+    SegmentHeader* h = seg.header();
+    header_bump_peer_epoch(h, 3);
+    header_bump_peer_epoch(h, 3);
+    EXPECT_EQ(header_peer_epoch(h, 3), 2u);
+    EXPECT_EQ(header_peer_epoch(h, 4), 0u);
+    h->peer_epoch[4] = 0xffff;  // wraps past 0: 0 means "never joined"
+    header_bump_peer_epoch(h, 4);
+    EXPECT_EQ(header_peer_epoch(h, 4), 1u);
+    header_bump_peer_epoch(h, kMaxPeers);  // ignored, not out of bounds
+    EXPECT_EQ(header_peer_epoch(h, kMaxPeers), 0u);
+    EXPECT_TRUE(validate_segment_header(seg.mem.get(), seg.size).has_value());
 }
 
 TEST(SegmentHeaderMailbox, WordsAreInsideTheMailboxAndDistinct) {

@@ -22,6 +22,14 @@
 // - presence is a bitmap of attached peer ids, written by the server with
 //   atomic stores; presence_seq is bumped after each change so a reader can
 //   detect that it changed (and re-read if it changed while reading).
+// - peer_epoch (flag kHeaderPeerEpochs): the server bumps peer_epoch[id]
+//   each time it admits a peer with that id, before setting its presence
+//   bit. Peer ids are reused, so (id, epoch) is what names one attachment:
+//   a record in the data area that carries the pair (an arena claim, a
+//   published name) belongs to a live peer only while the id is present and
+//   its epoch still matches. The epoch is never 0 once a peer has joined; it
+//   wraps after 65535 joins of one id. After a server restart every epoch is
+//   bumped once more, so records of the old process's peers read as stale.
 #pragma once
 
 #include <atomic>
@@ -45,6 +53,8 @@ enum class SegmentAccess : std::uint32_t { ReadOnly = 1, ReadWrite = 2 };
 enum class InstanceKind : std::uint32_t { Shared = 0, Local = 1, Numa = 2 };
 inline constexpr std::uint32_t kInstancePrefaulted = 1u << 0;  // policy static: every page faulted at creation
 inline constexpr std::uint32_t kInstanceContiguous = 1u << 1;  // physically contiguous, checked at creation
+// SegmentHeader::flags
+inline constexpr std::uint32_t kHeaderPeerEpochs = 1u << 0;  // peer_epoch[] is maintained
 
 struct SegmentHeader {
     char magic[8];                 //   0 "MEMDOMN1"
@@ -61,7 +71,7 @@ struct SegmentHeader {
     std::uint32_t access;          // 128 SegmentAccess: the most any peer gets
     std::uint32_t vectors;         // 132 doorbell vectors per peer (1..kMaxVectors)
     std::uint32_t max_peers;       // 136 peer ids are < max_peers <= kMaxPeers
-    std::uint32_t flags;           // 140 reserved, 0
+    std::uint32_t flags;           // 140 kHeader* bits
     std::uint64_t mailbox_offset;  // 144
     std::uint64_t mailbox_size;    // 152 max_peers * kMailboxStride
     std::uint64_t presence_seq;    // 160 bumped after every presence change
@@ -73,7 +83,8 @@ struct SegmentHeader {
     std::uint32_t instance_kind;   // 316 InstanceKind: shared, one peer's local instance, a node's
     std::uint32_t instance_flags;  // 320 kInstance* bits
     std::uint32_t reserved0;       // 324 0
-    std::uint8_t reserved[3768];   // 328 pads the struct to one 4 KiB page
+    std::uint16_t peer_epoch[kMaxPeers];  // 328 bumped by the server at each admission of that id
+    std::uint8_t reserved[1720];   // 2376 pads the struct to one 4 KiB page
 };
 
 static_assert(sizeof(SegmentHeader) == kHeaderAreaSize);
@@ -91,8 +102,11 @@ static_assert(offsetof(SegmentHeader, map_address) == 304);
 static_assert(offsetof(SegmentHeader, numa_node) == 312);
 static_assert(offsetof(SegmentHeader, instance_kind) == 316);
 static_assert(offsetof(SegmentHeader, instance_flags) == 320);
+static_assert(offsetof(SegmentHeader, peer_epoch) == 328);
+static_assert(offsetof(SegmentHeader, reserved) == 2376);
 static_assert(std::is_standard_layout_v<SegmentHeader> && std::is_trivially_copyable_v<SegmentHeader>);
 static_assert(std::atomic_ref<std::uint64_t>::required_alignment <= alignof(std::uint64_t));
+static_assert(std::atomic_ref<std::uint16_t>::required_alignment <= alignof(std::uint16_t));
 
 // What the server puts in a new header.
 struct SegmentHeaderSpec {
@@ -118,7 +132,7 @@ struct SegmentGeometry {
 };
 Result<SegmentGeometry> segment_geometry(const SegmentHeaderSpec& spec);
 
-// Writes a complete header (presence empty) at `dst`, which must be the start
+// Writes a complete header (presence empty, every peer epoch 0) at `dst`, which must be the start
 // of a writable mapping of at least kHeaderAreaSize bytes.
 Status write_segment_header(void* dst, const SegmentHeaderSpec& spec);
 
@@ -132,6 +146,10 @@ Result<SegmentHeader> validate_segment_header(const void* src, std::uint64_t map
 void header_set_present(SegmentHeader* h, std::uint32_t peer, bool present);
 // Presence reads, by anyone: is bit `peer` set (peer < kMaxPeers).
 bool header_is_present(const SegmentHeader* h, std::uint32_t peer);
+// Join epochs. The server bumps a peer's before setting its presence bit
+// (never to 0); anyone reads them (0 for peer >= kMaxPeers).
+void header_bump_peer_epoch(SegmentHeader* h, std::uint32_t peer);
+std::uint16_t header_peer_epoch(const SegmentHeader* h, std::uint32_t peer);
 // The address of the mailbox counter for (peer, vector) in a mapped segment.
 std::uint64_t* mailbox_word(void* segment_base, const SegmentHeader& validated, std::uint32_t peer,
                             std::uint32_t vector);

@@ -16,6 +16,7 @@
 #include "memdomain/common/segment_header.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/socket.h"
+#include "eventually.h"
 #include "server_fixture.h"
 
 using namespace memdomain;
@@ -118,6 +119,41 @@ TEST(DomainServer, MemoryFdIsTheSealedSegmentWithAValidHeader) {
     EXPECT_EQ(header_domain_name(*h), "Proto");
     EXPECT_EQ(h->vectors, 2u);
     EXPECT_TRUE(header_is_present(static_cast<SegmentHeader*>(m), static_cast<std::uint32_t>(a.id)));
+    ::munmap(m, 1 << 20);
+}
+
+// Peer ids are reused; the join epoch is what tells two attachments of one
+// id apart: every admission bumps it, before the newcomer hears its id.
+TEST(DomainServer, EachAdmissionOfAnIdGetsANewJoinEpoch) {
+    test::Server server(R"(
+memdomain Proto {
+    vectors = 2
+    max_peers = 1
+    size {
+        huge 4K = 1MB R/W
+    }
+}
+)");
+    ASSERT_TRUE(server.ok()) << server.start_error();
+    std::uint16_t first = 0;
+    {
+        RawPeer a = RawPeer::connect(server.socket("Proto"));
+        ASSERT_EQ(a.id, 0);
+        void* m = ::mmap(nullptr, 1 << 20, PROT_READ, MAP_SHARED, a.memfd.get(), 0);
+        ASSERT_NE(m, MAP_FAILED);
+        first = header_peer_epoch(static_cast<SegmentHeader*>(m), 0);
+        EXPECT_NE(first, 0u);
+        ::munmap(m, 1 << 20);
+    }
+    // The only id is free again once the server saw the hang-up.
+    ASSERT_TRUE(test::eventually([&] { return server.log().find("peer 0 (pid") != std::string::npos &&
+                                        server.log().find("leaves") != std::string::npos; }))
+        << server.log();
+    std::optional<RawPeer> b(RawPeer::connect(server.socket("Proto")));
+    ASSERT_EQ(b->id, 0);
+    void* m = ::mmap(nullptr, 1 << 20, PROT_READ, MAP_SHARED, b->memfd.get(), 0);
+    ASSERT_NE(m, MAP_FAILED);
+    EXPECT_EQ(header_peer_epoch(static_cast<SegmentHeader*>(m), 0), static_cast<std::uint16_t>(first + 1));
     ::munmap(m, 1 << 20);
 }
 
