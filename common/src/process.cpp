@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -52,7 +53,10 @@ long count_open_fds() {
     long n = 0;
     std::error_code ec;
     for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
-    if (ec) return -1;
+    if (ec) {
+        errno = ec.value();  // EMFILE: no descriptor left to open the directory with
+        return -1;
+    }
     return n - 1;  // the iterator's own descriptor of /proc/self/fd
 }
 

@@ -115,6 +115,11 @@ Result<UniqueFd> listen_unix(const std::string& path, int backlog) {
     return s;
 }
 
+Status set_listen_backlog(int listen_fd, int backlog) {
+    if (::listen(listen_fd, backlog) != 0) return sys_error("listen (backlog " + std::to_string(backlog) + ")");
+    return {};
+}
+
 Result<UniqueFd> connect_unix(const std::string& path) {
     MD_ASSIGN_OR_RETURN(sockaddr_un a, make_address(path));
     MD_ASSIGN_OR_RETURN(UniqueFd s, new_stream_socket(0));

@@ -43,6 +43,8 @@ json instance_segment_view(const DomainInstance& inst, std::size_t i) {
             {"peers", peers}};
 }
 
+}  // namespace
+
 json instance_view(const DomainInstance& inst) {
     const auto& key = inst.key();
     json segments = json::array();
@@ -58,6 +60,8 @@ json instance_view(const DomainInstance& inst) {
               {"segments", segments}};
     return j;
 }
+
+namespace {
 
 VmAttachSpec attach_spec(const ServedDomain& d, std::size_t i) {
     const std::string name = i == 0 ? d.config().name : d.config().name + "@" + std::to_string(i);

@@ -14,6 +14,11 @@ namespace memdomain::control {
 
 nlohmann::json list_view(const server::DomainRegistry& reg);
 nlohmann::json show_view(const server::ServedDomain& d);
+// One instance as show lists it: key, generation, sizes, and per segment
+// each peer with its doorbell (mailbox) counters. The counters are the only
+// bytes read from shared memory, at the offsets the server computed itself
+// (Segment::mailbox_count), for the vectors the server itself configured.
+nlohmann::json instance_view(const server::DomainInstance& inst);
 nlohmann::json qemu_args_view(const server::ServedDomain& d);
 nlohmann::json libvirt_xml_view(const server::ServedDomain& d);
 // The domain's access rules as acl/acl.h applies them: {explicit, summary,

@@ -75,6 +75,7 @@ void reload(const DaemonOptions& o, DomainRegistry& reg, control::ControlServer&
     };
     spdlog::info("SIGHUP: reloaded {}: added {}; updated {}; removed {}; kept in use {}", o.config_path,
                  join(r.added), join(r.updated), join(r.removed), join(r.kept));
+    for (const auto& a : r.applied) spdlog::info("SIGHUP: applied {}", a);
     for (const auto& w : r.warnings) spdlog::warn("SIGHUP: {}", w);
     if (auto st = ctl.apply_admin_group(::geteuid(), 0); !st)
         spdlog::warn("SIGHUP: control socket group not changed: {}", st.error().message);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "domain/domain_geometry.h"
 #include "domain/registry_state.h"
 #include "domain/store_names.h"
 #include "memdomain/common/sizes.h"
@@ -103,19 +104,10 @@ config::DomainConfig with_stored_geometry(config::DomainConfig base, const Domai
     return base;
 }
 
-bool geometry_matches(const config::DomainConfig& d, const DomainInstance& inst) {
-    const SegmentSpec& s0 = inst.segment(0).spec();
-    if (type_of(s0.kind) != d.type || s0.vectors != d.vectors || s0.max_peers != d.max_peers ||
-        inst.segment_count() != d.segments.size() || s0.contiguous != d.contiguous)
-        return false;
-    const auto addresses = segment_map_addresses(d);
-    for (std::size_t i = 0; i < d.segments.size(); ++i) {
-        const SegmentSpec& s = inst.segment(i).spec();
-        if (s.page_size != page_size_of(d.segments[i].page_class) || s.size != d.segments[i].size ||
-            s.access != d.segments[i].access || s.map_address != addresses[i])
-            return false;
-    }
-    return true;
+std::vector<std::string> stored_geometry_changes(const config::DomainConfig& d, const DomainInstance& inst) {
+    std::vector<SegmentSpec> stored;
+    for (std::size_t i = 0; i < inst.segment_count(); ++i) stored.push_back(inst.segment(i).spec());
+    return geometry_changes(stored, segment_specs(d));
 }
 
 }  // namespace memdomain::server

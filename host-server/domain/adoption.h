@@ -31,8 +31,8 @@ AdoptedInstances adopt_stored_segments(std::vector<persist::InheritedFd>& inheri
 // `base` (name, access, socket, ...) with the geometry `inst`'s memory has.
 config::DomainConfig with_stored_geometry(config::DomainConfig base, const DomainInstance& inst);
 
-// Does stored memory fit what the config says? (Only what the memory itself
-// records.)
-bool geometry_matches(const config::DomainConfig& d, const DomainInstance& inst);
+// How stored memory differs from what the config says (only what the memory
+// itself records; domain_geometry.h's words); empty when it fits.
+std::vector<std::string> stored_geometry_changes(const config::DomainConfig& d, const DomainInstance& inst);
 
 }  // namespace memdomain::server

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -130,10 +131,10 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
             fresh.push_back(d);
             continue;
         }
-        if (!geometry_matches(d, *it->second.front())) {
+        if (const auto changes = stored_geometry_changes(d, *it->second.front()); !changes.empty()) {
             spdlog::warn("domain {}: the config describes another geometry than the memory kept from before the "
-                         "restart; the kept memory wins (destroy the domain to apply the config)",
-                         d.name);
+                         "restart ({}); the kept memory wins (destroy the domain to apply the config)",
+                         d.name, fmt::join(changes, ", "));
             d = with_stored_geometry(std::move(d), *it->second.front());
         }
     }

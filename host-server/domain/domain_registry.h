@@ -53,7 +53,8 @@ struct RegistryOptions {
 // What a reload did, for the log and the control plane.
 struct ReloadReport {
     std::vector<std::string> added, removed, updated, kept;  // kept: removed from the file but in use
-    std::vector<std::string> warnings;
+    std::vector<std::string> applied;   // each setting changed: "Name: grace 30000 ms -> 0 ms", "server: ..."
+    std::vector<std::string> warnings;  // each one names the domain (or "server") and the key
 };
 
 class DomainRegistry {
@@ -91,10 +92,12 @@ public:
     // disconnected because the new rules no longer admit them.
     Result<std::size_t> grant(std::string_view name, const config::AclEntry& entry);
     Result<std::size_t> revoke(std::string_view name, config::AclEntry::Kind kind, std::string_view principal);
-    // SIGHUP: adds new domains, applies access and socket blocks, removes
-    // domains gone from the file when nobody is attached, never destroys
-    // memory in use and never re-creates a domain whose geometry changed
-    // (that takes an explicit destroy). Runtime domains are left alone.
+    // SIGHUP: adds new domains, applies every setting that does not touch
+    // memory (registry_reload.cpp has the list), removes domains gone from
+    // the file when nobody is attached, never destroys memory in use and
+    // never re-creates a domain whose geometry changed (that takes an
+    // explicit destroy): one warning per domain names each key it did not
+    // apply. Runtime domains are left alone.
     ReloadReport reload(const config::Config& cfg);
 
 private:
@@ -105,6 +108,10 @@ private:
     void save_state();
     // save_state() once, after the current loop turn (coalesces bursts).
     void request_save();
+    // reload()'s parts: the server block, and one domain of the file that
+    // runs already (true when something was applied).
+    void reload_server_block(const config::ServerConfig& next, ReloadReport& r);
+    bool reload_domain(const config::DomainConfig& d, ServedDomain& served, ReloadReport& r);
 
     struct PendingCreate;
     RegistryOptions opt_;

@@ -1,5 +1,6 @@
 #include "domain/instance.h"
 
+#include "domain/domain_geometry.h"
 #include "domain/store_names.h"
 
 #include <fmt/format.h>
@@ -38,46 +39,15 @@ std::vector<InstanceKey> static_instance_keys(const config::DomainConfig& d, con
     return keys;
 }
 
-std::vector<std::uint64_t> segment_map_addresses(const config::DomainConfig& d) {
-    std::vector<std::uint64_t> out;
-    std::uint64_t end = d.vaddr.value_or(0);
-    for (const auto& s : d.segments) {
-        if (!d.vaddr) {
-            out.push_back(0);
-            continue;
-        }
-        const std::uint64_t at = place_segment(end, page_size_of(s.page_class));
-        out.push_back(at);
-        end = at + s.size;
-    }
-    return out;
-}
-
 Result<std::vector<Segment>> create_instance_segments(const config::DomainConfig& d, const InstanceKey& key,
                                                      const InstanceMemoryOptions& options,
                                                      std::atomic<std::uint64_t>* progress) {
-    const auto count = static_cast<std::uint32_t>(d.segments.size());
     const std::uint64_t generation = new_generation();
-    const auto addresses = segment_map_addresses(d);
     std::vector<Segment> out;
-    for (std::uint32_t i = 0; i < count; ++i) {
-        const auto& sc = d.segments[i];
-        SegmentSpec spec;
-        spec.domain = d.name;
-        spec.index = i;
-        spec.count = count;
-        spec.page_size = page_size_of(sc.page_class);
-        spec.size = sc.size;
-        spec.access = sc.access;
-        spec.vectors = d.vectors;
-        spec.max_peers = d.max_peers;
-        spec.prefault = d.policy == config::DomainPolicy::Static;
+    for (SegmentSpec spec : segment_specs(d)) {
         spec.generation = generation;
-        spec.map_address = addresses[i];
-        spec.kind = key.kind;
         spec.numa_node = key.node;
         spec.bind_numa = options.bind_numa && key.node >= 0;
-        spec.contiguous = d.contiguous;
         MD_ASSIGN_OR_RETURN(Segment seg, Segment::create(spec, progress));
         out.push_back(std::move(seg));
     }

@@ -57,9 +57,6 @@ Result<std::vector<int>> domain_numa_nodes(const config::DomainConfig& domain,
 // domains, whose instances are made on attach.
 std::vector<InstanceKey> static_instance_keys(const config::DomainConfig& domain, const std::vector<int>& nodes);
 
-// The map address of each segment of `domain` (all 0 without vaddr).
-std::vector<std::uint64_t> segment_map_addresses(const config::DomainConfig& domain);
-
 class DomainInstance {
 public:
     DomainInstance(InstanceKey key, std::vector<Segment> segments);

@@ -69,7 +69,7 @@ Result<std::unique_ptr<ServedDomain>> ServedDomain::start(config::DomainConfig c
                                                                            static_cast<unsigned>(i)));
         ServedDomain* self = d.get();
         MD_TRY(l->start(ctx.limits.listen_backlog, ownership, ctx.limits.accepts_per_wakeup,
-                        [self, i](sys::UniqueFd s) { self->on_accept(i, std::move(s)); }));
+                        [self, i](sys::UniqueFd s) { self->accept_connection(i, std::move(s)); }));
         d->listeners_.push_back(std::move(l));
     }
     // Adopted dynamic instances are NOT put on their grace timer: peers from
@@ -157,6 +157,10 @@ Result<InstanceKey> ServedDomain::key_for(const sys::PeerCredentials& cred) cons
 std::optional<std::string> ServedDomain::fd_budget_exceeded() const {
     const long limit = sys::open_fd_limit();
     const long open = sys::count_open_fds();
+    // Counting takes a descriptor itself: when none is left, that is the answer.
+    if (open < 0 && (errno == EMFILE || errno == ENFILE))
+        return "the server has no descriptor left to count its descriptors with (RLIMIT_NOFILE " +
+               std::to_string(limit) + "); raise LimitNOFILE= (systemd) or ulimit -n";
     if (limit < 0 || open < 0) return std::nullopt;
     // The accepted socket is already counted in `open`: the peer needs its
     // eventfds on top of it.
@@ -167,16 +171,20 @@ std::optional<std::string> ServedDomain::fd_budget_exceeded() const {
            std::to_string(ctx_.fd_reserve) + " are kept in reserve); raise LimitNOFILE= (systemd) or ulimit -n";
 }
 
-void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
+void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     const std::string& name = cfg_.name;
     auto cred = sys::peer_credentials(sock.get());
     if (!cred) {
-        spdlog::warn("domain {}: refusing a connection: {}", name, cred.error().message);
+        spdlog::warn("domain {}: refused a connection: its credentials are unreadable: {}", name,
+                     cred.error().message);
+        DomainServer::refuse(std::move(sock));
         return;
     }
     auto groups = sys::peer_groups(sock.get());
     if (!groups) {
-        spdlog::warn("domain {}: refusing pid {}: {}", name, cred->pid, groups.error().message);
+        spdlog::warn("domain {}: refused pid {} uid {}: its groups are unreadable: {}", name, cred->pid, cred->uid,
+                     groups.error().message);
+        DomainServer::refuse(std::move(sock));
         return;
     }
     const SegmentAccess cap = cfg_.segments[segment].access;
@@ -301,6 +309,38 @@ Status ServedDomain::set_socket(const config::SocketConfig& socket) {
         MD_TRY(sys::set_mode(l->path(), o.mode));
     }
     cfg_.socket = socket;
+    return {};
+}
+
+void ServedDomain::set_grace(std::uint64_t grace_ms) {
+    cfg_.grace_ms = grace_ms;
+    std::vector<InstanceKey> waiting;
+    for (auto& [key, inst] : instances_) {
+        if (inst->grace_timer == 0) continue;
+        ctx_.loop->remove(inst->grace_timer);
+        inst->grace_timer = 0;
+        waiting.push_back(key);
+    }
+    for (const auto& key : waiting) on_instance_changed(key);
+}
+
+Status ServedDomain::set_cpualias(const std::string& cpualias) {
+    if (cfg_.type == config::DomainType::Numa && !instances_.empty())
+        return make_error(std::to_string(instances_.size()) + " instance(s) exist on nodes the old cpualias chose",
+                          EBUSY);
+    config::DomainConfig next = cfg_;
+    next.cpualias = cpualias;
+    MD_ASSIGN_OR_RETURN(std::vector<int> nodes, domain_numa_nodes(next, ctx_.topology));
+    cfg_.cpualias = cpualias;
+    nodes_ = std::move(nodes);
+    return {};
+}
+
+Status ServedDomain::apply_limits() {
+    for (auto& [key, inst] : instances_)
+        for (std::size_t i = 0; i < inst->segment_count(); ++i)
+            inst->server(i).set_max_queued_messages(ctx_.limits.max_queued_messages);
+    for (const auto& l : listeners_) MD_TRY(l->set_backlog(ctx_.limits.listen_backlog));
     return {};
 }
 

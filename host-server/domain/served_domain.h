@@ -116,9 +116,27 @@ public:
     // Disconnects every peer of every instance; returns how many.
     std::size_t disconnect_all(const std::string& why);
 
+    // What a reload may change while the domain runs; none of it touches
+    // memory. A new grace time applies to every instance waiting on one now
+    // (its timer starts again with the new time; 0 frees it at once) and to
+    // every later one.
+    void set_grace(std::uint64_t grace_ms);
+    // A new cpualias: for a numa domain only while it has no instance (the
+    // nodes an instance lives on cannot move), EBUSY otherwise, and the
+    // error of domain_numa_nodes when no node has those CPUs.
+    Status set_cpualias(const std::string& cpualias);
+    // The server block's limits (ctx.limits, already changed): the queue
+    // limit of every peer, the listen backlog of every socket.
+    Status apply_limits();
+
+    // Takes a connection accepted on `segment`'s socket (the listener calls
+    // this): credentials from the kernel, the ACL, the instance, then the
+    // instance's DomainServer admits it. Whatever refuses it sends the
+    // protocol's refusal pair (version 0, id -1) before closing.
+    void accept_connection(std::size_t segment, sys::UniqueFd sock);
+
 private:
     ServedDomain(config::DomainConfig cfg, DomainOrigin origin, DomainContext& ctx, AccessList acl);
-    void on_accept(std::size_t segment, sys::UniqueFd sock);
     // Why the server cannot take one more peer of this domain, or nothing.
     std::optional<std::string> fd_budget_exceeded() const;
     Result<InstanceKey> key_for(const sys::PeerCredentials& cred) const;

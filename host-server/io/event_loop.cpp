@@ -2,6 +2,8 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
+
 #include "memdomain/sys/timerfd.h"
 
 namespace memdomain::server {
@@ -33,6 +35,11 @@ Status EventLoop::modify(Token token, std::uint32_t events) {
 }
 
 void EventLoop::remove(Token token) {
+    if (auto d = deadlines_.find(token); d != deadlines_.end()) {
+        deadline_order_.erase({d->second.first, token});
+        deadlines_.erase(d);
+        return;
+    }
     auto it = entries_.find(token);
     if (it == entries_.end()) return;
     ::epoll_ctl(ep_.get(), EPOLL_CTL_DEL, it->second.fd, nullptr);
@@ -61,6 +68,33 @@ Result<EventLoop::Token> EventLoop::add_timer(std::chrono::milliseconds delay, s
     return added;
 }
 
+EventLoop::Token EventLoop::add_deadline(std::chrono::milliseconds delay, std::function<void()> cb) {
+    const Token t = next_token_++;
+    const auto when = Clock::now() + delay;
+    deadlines_.emplace(t, std::make_pair(when, std::move(cb)));
+    deadline_order_.insert({when, t});
+    return t;
+}
+
+int EventLoop::wait_timeout_ms() const {
+    if (deadline_order_.empty()) return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_order_.begin()->first - Clock::now());
+    return static_cast<int>(std::clamp<long long>(left.count(), 0, 60 * 1000));
+}
+
+void EventLoop::run_due_deadlines() {
+    const auto now = Clock::now();
+    // One at a time: a callback may add or remove deadlines.
+    while (running_ && !deadline_order_.empty() && deadline_order_.begin()->first <= now) {
+        const Token t = deadline_order_.begin()->second;
+        deadline_order_.erase(deadline_order_.begin());
+        auto it = deadlines_.find(t);
+        auto cb = std::move(it->second.second);
+        deadlines_.erase(it);
+        cb();
+    }
+}
+
 void EventLoop::run_deferred() {
     // A deferred call may defer more: run until none is left.
     while (!deferred_.empty()) {
@@ -75,7 +109,7 @@ Status EventLoop::run() {
     epoll_event events[64];
     while (running_) {
         run_deferred();  // what was deferred before run() or by a stop()ped turn
-        int n = ::epoll_wait(ep_.get(), events, 64, -1);
+        int n = ::epoll_wait(ep_.get(), events, 64, wait_timeout_ms());
         if (n < 0) {
             if (errno == EINTR) continue;
             return sys_error("epoll_wait");
@@ -88,6 +122,7 @@ Status EventLoop::run() {
             Callback cb = it->second.cb;  // copy: the callback may remove itself
             cb(events[i].events);
         }
+        run_due_deadlines();
         run_deferred();
     }
     return {};

@@ -1,13 +1,18 @@
 // A single-threaded epoll loop. Every fd the server watches (listening
 // sockets, peer connections, the signalfd) is registered with a callback;
 // a callback may add or remove registrations, its own included, safely.
+// Deadlines (add_deadline) need no descriptor at all: they are the timeout
+// of epoll_wait, so they still work when the process has none left.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "memdomain/common/result.h"
@@ -32,6 +37,10 @@ public:
     // token cancels it with remove(). A one-shot timer is removed before its
     // callback runs.
     Result<Token> add_timer(std::chrono::milliseconds delay, std::function<void()> cb, bool periodic = false);
+    // Calls `cb` once, no sooner than `delay` from now, without a
+    // descriptor (the loop wakes from epoll_wait for it), so it cannot fail:
+    // what retries after EMFILE uses this. remove() cancels it.
+    Token add_deadline(std::chrono::milliseconds delay, std::function<void()> cb);
     // Runs `cb` after the callbacks of the current wake-up: for work that
     // must not happen inside the caller's stack (freeing the object whose
     // callback is running).
@@ -47,10 +56,16 @@ private:
         Callback cb;
         std::shared_ptr<sys::UniqueFd> owned;  // a timer's fd, closed with the entry
     };
+    using Clock = std::chrono::steady_clock;
     void run_deferred();
+    // epoll_wait's timeout for the earliest deadline (-1: none).
+    int wait_timeout_ms() const;
+    void run_due_deadlines();
     explicit EventLoop(sys::UniqueFd ep) : ep_(std::move(ep)) {}
     sys::UniqueFd ep_;
     std::unordered_map<Token, Entry> entries_;
+    std::map<Token, std::pair<Clock::time_point, std::function<void()>>> deadlines_;
+    std::set<std::pair<Clock::time_point, Token>> deadline_order_;
     Token next_token_ = 1;
     std::vector<std::function<void()>> deferred_;
     bool running_ = false;

@@ -8,6 +8,8 @@
 #include <ctime>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "memdomain/common/sizes.h"
 #include "placement/hugepage_pools.h"
 #include "placement/numa_memory.h"
@@ -35,11 +37,9 @@ Status prefault_counted(void* addr, std::uint64_t size, std::uint64_t page_size,
     return {};
 }
 
-}  // namespace
-
-namespace {
-
-
+// A validated header's spec: only for comparing with the server's record,
+// or, for stored memory without a record, after validation against the
+// memfd's real size.
 SegmentSpec spec_from_header(const SegmentHeader& h) {
     SegmentSpec s;
     s.domain = std::string(header_domain_name(h));
@@ -59,12 +59,16 @@ SegmentSpec spec_from_header(const SegmentHeader& h) {
     return s;
 }
 
-bool same_spec(const SegmentSpec& a, const SegmentSpec& b) {
-    return a.domain == b.domain && a.index == b.index && a.count == b.count && a.page_size == b.page_size &&
-           a.size == b.size && a.access == b.access && a.vectors == b.vectors && a.max_peers == b.max_peers &&
-           a.prefault == b.prefault && a.generation == b.generation && a.map_address == b.map_address &&
-           a.kind == b.kind && a.numa_node == b.numa_node && a.contiguous == b.contiguous;
+const char* kind_name(InstanceKind k) {
+    switch (k) {
+        case InstanceKind::Shared: return "shared";
+        case InstanceKind::Local: return "local";
+        case InstanceKind::Numa: return "numa";
+    }
+    return "?";
 }
+
+std::string address_name(std::uint64_t a) { return a == 0 ? std::string("none") : fmt::format("{:#x}", a); }
 
 }  // namespace
 
@@ -84,6 +88,26 @@ SegmentHeaderSpec header_spec(const SegmentSpec& s) {
     hs.instance_kind = s.kind;
     hs.instance_flags = (s.prefault ? kInstancePrefaulted : 0u) | (s.contiguous ? kInstanceContiguous : 0u);
     return hs;
+}
+
+std::vector<GeometryDifference> geometry_differences(const SegmentSpec& a, const SegmentSpec& b) {
+    std::vector<GeometryDifference> out;
+    auto differ = [&](const char* key, bool per_segment, const std::string& before, const std::string& after) {
+        if (before != after) out.push_back({key, per_segment, before, after});
+    };
+    auto access = [](SegmentAccess x) { return std::string(x == SegmentAccess::ReadWrite ? "R/W" : "R/O"); };
+    auto yes_no = [](bool x) { return std::string(x ? "yes" : "no"); };
+    differ("type", false, kind_name(a.kind), kind_name(b.kind));
+    differ("vectors", false, std::to_string(a.vectors), std::to_string(b.vectors));
+    differ("max_peers", false, std::to_string(a.max_peers), std::to_string(b.max_peers));
+    differ("contiguous", false, yes_no(a.contiguous), yes_no(b.contiguous));
+    differ("vaddr", false, address_name(a.map_address), address_name(b.map_address));
+    differ("segments", false, std::to_string(a.count), std::to_string(b.count));
+    differ("segment index", true, std::to_string(a.index), std::to_string(b.index));
+    differ("page size", true, format_size(a.page_size), format_size(b.page_size));
+    differ("size", true, format_size(a.size), format_size(b.size));
+    differ("access", true, access(a.access), access(b.access));
+    return out;
 }
 
 std::uint64_t new_generation() {
@@ -177,8 +201,19 @@ Result<Segment> Segment::adopt(sys::UniqueFd fd, const SegmentSpec* recorded, st
                                   std::to_string(recorded->size),
                               EINVAL);
         seg.spec_ = *recorded;
-        if (tampered != nullptr && (!h || !same_spec(spec_from_header(*h), *recorded)))
-            *tampered = h ? "its header was changed while no server watched" : h.error().message;
+        if (tampered != nullptr) {
+            if (!h) {
+                *tampered = h.error().message;
+            } else {
+                const SegmentSpec found = spec_from_header(*h);
+                const bool same_identity = found.domain == recorded->domain &&
+                                           found.generation == recorded->generation &&
+                                           found.numa_node == recorded->numa_node &&
+                                           found.prefault == recorded->prefault;
+                if (!same_identity || !same_geometry(found, *recorded))
+                    *tampered = "its header was changed while no server watched";
+            }
+        }
     } else {
         if (!h) return std::move(h).error();
         seg.spec_ = spec_from_header(*h);
@@ -194,29 +229,32 @@ Result<Segment> Segment::adopt(sys::UniqueFd fd, const SegmentSpec* recorded, st
 
 Status Segment::rewrite_header() {
     const SegmentHeaderSpec hs = header_spec(spec_);
-    MD_ASSIGN_OR_RETURN(const SegmentGeometry g, segment_geometry(hs));
-    std::vector<std::byte> scratch(g.data_offset);
+    std::vector<std::byte> scratch(geometry_.data_offset);
     MD_TRY(write_segment_header(scratch.data(), hs));
     // Join epochs carry on from what memory holds (any value is valid, so a
     // scribbled one does no harm), each bumped once: the old process's
-    // peers are gone, and records naming them must read as stale.
+    // peers are gone, and records naming them must read as stale. From here
+    // on the server keeps them itself. The presence sequence moves on too
+    // (the table was just emptied), so a reader that cached it sees a change.
     auto* fresh = reinterpret_cast<SegmentHeader*>(scratch.data());
     for (std::uint32_t id = 0; id < kMaxPeers; ++id) {
         fresh->peer_epoch[id] = header_peer_epoch(header(), id);
         header_bump_peer_epoch(fresh, id);
+        epochs_[id] = fresh->peer_epoch[id];
     }
+    presence_seq_ = std::atomic_ref<std::uint64_t>(header()->presence_seq).load(std::memory_order_relaxed) + 1;
+    fresh->presence_seq = presence_seq_;
+    presence_.fill(0);
+    peer_count_ = 0;
     std::memcpy(header_map_.data(), scratch.data(), sizeof(SegmentHeader));
     return {};
 }
 
 Status Segment::map_header_area() {
-    // Header and mailbox, rounded up to whole pages of the segment.
-    SegmentHeaderSpec hs;
-    hs.segment_size = spec_.size;
-    hs.vectors = spec_.vectors;
-    hs.max_peers = spec_.max_peers;
-    MD_ASSIGN_OR_RETURN(const SegmentGeometry g, segment_geometry(hs));
-    const std::uint64_t len = std::min(spec_.size, place_segment(g.data_offset, spec_.page_size));
+    // The geometry comes from our own spec; the mapping covers the header
+    // and the mailbox, rounded up to whole pages of the segment.
+    MD_ASSIGN_OR_RETURN(geometry_, segment_geometry(header_spec(spec_)));
+    const std::uint64_t len = std::min(spec_.size, place_segment(geometry_.data_offset, spec_.page_size));
     MD_ASSIGN_OR_RETURN(header_map_, sys::map_shared(fd_->get(), len, sys::Protection::ReadWrite));
     return {};
 }
@@ -228,12 +266,36 @@ std::uint64_t Segment::resident_bytes() const {
     return n ? std::min(*n, spec_.size) : 0;
 }
 
+void Segment::set_present(std::uint32_t peer, bool present) {
+    if (peer >= spec_.max_peers) return;
+    std::uint64_t& word = presence_[peer / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (peer % 64);
+    if (((word & bit) != 0) == present) return;
+    word = present ? word | bit : word & ~bit;
+    peer_count_ = present ? peer_count_ + 1 : peer_count_ - 1;
+    ++presence_seq_;
+    // Stores only: whatever a peer wrote there is overwritten by our record.
+    SegmentHeader* h = header();
+    std::atomic_ref<std::uint64_t>(h->presence[peer / 64]).store(word, std::memory_order_release);
+    std::atomic_ref<std::uint64_t>(h->peer_count).store(peer_count_, std::memory_order_release);
+    std::atomic_ref<std::uint64_t>(h->presence_seq).store(presence_seq_, std::memory_order_release);
+}
+
+void Segment::begin_attachment(std::uint32_t peer) {
+    if (peer >= spec_.max_peers) return;
+    std::uint16_t next = static_cast<std::uint16_t>(epochs_[peer] + 1);
+    if (next == 0) next = 1;
+    epochs_[peer] = next;
+    std::atomic_ref<std::uint16_t>(header()->peer_epoch[peer]).store(next, std::memory_order_release);
+}
+
 std::uint64_t Segment::mailbox_count(std::uint32_t peer, std::uint32_t vector) const {
-    SegmentHeader h{};
-    std::memcpy(&h, header(), sizeof h);
-    const std::uint64_t* w = mailbox_word(header_map_.data(), h, peer, vector);
-    if (w == nullptr) return 0;
-    return std::atomic_ref<const std::uint64_t>(*w).load(std::memory_order_relaxed);
+    if (peer >= spec_.max_peers || vector >= spec_.vectors) return 0;
+    const std::uint64_t offset =
+        geometry_.mailbox_offset + std::uint64_t{peer} * kMailboxStride + std::uint64_t{vector} * sizeof(std::uint64_t);
+    if (offset + sizeof(std::uint64_t) > header_map_.size()) return 0;  // the mapping covers the mailbox
+    auto* word = reinterpret_cast<std::uint64_t*>(header_map_.bytes() + offset);
+    return std::atomic_ref<std::uint64_t>(*word).load(std::memory_order_relaxed);
 }
 
 }  // namespace memdomain::server

@@ -26,10 +26,14 @@ DomainServer::DomainServer(Segment& segment, std::string namespace_path, EventLo
       limits_(limits),
       on_change_(std::move(on_change)),
       ids_(segment.spec().max_peers) {
+    set_max_queued_messages(limits_.max_queued_messages);
+}
+
+void DomainServer::set_max_queued_messages(std::size_t limit) {
     // A newcomer's initial burst is queued at once and may not fit the socket
     // buffer: a limit below it would drop well-behaved peers of a big domain.
-    const std::size_t burst = 3 + std::size_t{segment.spec().max_peers} * segment.spec().vectors;
-    limits_.max_queued_messages = std::max(limits_.max_queued_messages, burst);
+    const std::size_t burst = 3 + std::size_t{segment_.spec().max_peers} * segment_.spec().vectors;
+    limits_.max_queued_messages = std::max(limit, burst);
 }
 
 DomainServer::~DomainServer() {
@@ -67,47 +71,41 @@ void DomainServer::refuse(sys::UniqueFd sock) {
         (void)sys::send_message_part(sock.get(), ivshmem::kRefusedId, -1, 0);
 }
 
-void DomainServer::admit(sys::UniqueFd sock, const sys::PeerCredentials& credentials, std::vector<gid_t> groups,
-                         SegmentAccess granted) {
+void DomainServer::admit(sys::UniqueFd sock, const sys::PeerCredentials& cred, std::vector<gid_t> groups,
+                         SegmentAccess access) {
     const std::string& name = segment_.spec().domain;
-    const sys::PeerCredentials* cred = &credentials;
-    const SegmentAccess* access = &granted;
     auto id = ids_.allocate();
     if (!id) {
-        spdlog::warn("domain {}: refused pid {} uid {}: all {} peer ids are in use (max_peers)", name, cred->pid,
-                     cred->uid, ids_.limit());
+        spdlog::warn("domain {}: refused pid {} uid {}: all {} peer ids are in use (max_peers)", name, cred.pid,
+                     cred.uid, ids_.limit());
         refuse(std::move(sock));
         return;
     }
-    auto memfd = memory_fd_for(*access);
-    if (!memfd) {
+    // Every way out before the peer is in sends the refusal pair: QEMU
+    // waits forever on a socket that was simply closed.
+    auto fail = [&](const char* step, const Error& e) {
         ids_.release(*id);
-        spdlog::error("domain {}: cannot attach pid {}: {}", name, cred->pid, memfd.error().message);
-        return;
-    }
-    auto p = std::make_unique<Peer>();
-    p->id = *id;
-    p->cred = *cred;
-    p->groups = std::move(groups);
-    p->access = *access;
-    p->sock = std::move(sock);
+        spdlog::error("domain {}: refused pid {} uid {}: {}: {}", name, cred.pid, cred.uid, step, e.message);
+        refuse(std::move(sock));
+    };
+    auto memfd = memory_fd_for(access);
+    if (!memfd) return fail("no memory descriptor for it", memfd.error());
+    std::vector<std::shared_ptr<const sys::UniqueFd>> eventfds;
     for (std::uint32_t v = 0; v < segment_.spec().vectors; ++v) {
         auto e = sys::eventfd_create();
-        if (!e) {
-            ids_.release(*id);
-            spdlog::error("domain {}: cannot attach pid {}: {}", name, cred->pid, e.error().message);
-            return;
-        }
-        p->eventfds.push_back(std::make_shared<const sys::UniqueFd>(std::move(e).value()));
+        if (!e) return fail("no doorbell eventfd for it", e.error());
+        eventfds.push_back(std::make_shared<const sys::UniqueFd>(std::move(e).value()));
     }
     const std::uint32_t pid = *id;
-    auto token = loop_.add(p->sock.get(), EPOLLIN | EPOLLRDHUP,
-                           [this, pid](std::uint32_t ev) { on_peer_ready(pid, ev); });
-    if (!token) {
-        ids_.release(*id);
-        spdlog::error("domain {}: cannot watch pid {}: {}", name, cred->pid, token.error().message);
-        return;
-    }
+    auto token = loop_.add(sock.get(), EPOLLIN | EPOLLRDHUP, [this, pid](std::uint32_t ev) { on_peer_ready(pid, ev); });
+    if (!token) return fail("cannot watch its socket", token.error());
+    auto p = std::make_unique<Peer>();
+    p->id = pid;
+    p->cred = cred;
+    p->groups = std::move(groups);
+    p->access = access;
+    p->sock = std::move(sock);
+    p->eventfds = std::move(eventfds);
     p->token = *token;
     Peer& np = *p;
     peers_.emplace(pid, std::move(p));

@@ -72,9 +72,16 @@ public:
     const Segment& segment() const { return segment_; }
 
     // Takes an accepted, already granted connection: an id, the burst, the
-    // fan-out. Refuses it (version, -1) when every id is in use.
+    // fan-out. Refuses it (version, -1), and logs why, when it cannot be
+    // served: every id in use, no memory descriptor for its access (the
+    // read-only reopen failed), no eventfd for a doorbell, or the loop
+    // cannot watch its socket. A refused connection is never just closed.
     void admit(sys::UniqueFd sock, const sys::PeerCredentials& cred, std::vector<gid_t> groups,
                SegmentAccess access);
+    // A new per-peer queue limit (a reload), never below a newcomer's
+    // initial burst; applies to every peer from its next message on.
+    void set_max_queued_messages(std::size_t limit);
+    std::size_t max_queued_messages() const { return limits_.max_queued_messages; }
     // Tells a refused client so (version, then kRefusedId) and closes it.
     static void refuse(sys::UniqueFd sock);
     // Disconnects every peer `which` selects (revoked grants, a forced

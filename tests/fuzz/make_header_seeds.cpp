@@ -1,7 +1,11 @@
-// Writes the seed corpus of fuzz_segment_header: valid headers of every
-// shape write_segment_header makes, and a few with one field corrupted, each
-// as 8 bytes of mapped size followed by the 4 KiB header (the target's input
-// format). Usage: make_header_seeds OUTDIR. The outputs are committed.
+// Writes the seed corpora of the header targets. The outputs are committed.
+//   make_header_seeds OUTDIR [READBACK_OUTDIR]
+// OUTDIR (fuzz_segment_header): valid headers of every shape
+// write_segment_header makes, and a few with one field corrupted, each as 8
+// bytes of mapped size followed by the 4 KiB header.
+// READBACK_OUTDIR (fuzz_server_readback): a mode byte, then the header and
+// mailbox of that target's domain (fuzz_readback_spec.h) as a peer might
+// leave them: intact with counters rung, and scribbled with extreme values.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_readback_spec.h"
 #include "memdomain/common/segment_header.h"
 #include "memdomain/common/sizes.h"
 
@@ -30,13 +35,72 @@ bool emit(const std::string& dir, const std::string& name, std::uint64_t mapped,
     return std::fclose(f) == 0;
 }
 
+// One fuzz_server_readback seed: `mode`, then header + mailbox.
+bool emit_readback(const std::string& dir, const std::string& name, std::uint8_t mode,
+                   const std::function<void(std::vector<std::uint8_t>&)>& damage = {}) {
+    SegmentHeaderSpec s;
+    s.domain_name = fuzz::kReadbackDomain;
+    s.segment_size = fuzz::kReadbackSize;
+    s.vectors = fuzz::kReadbackVectors;
+    s.max_peers = fuzz::kReadbackMaxPeers;
+    s.generation = 0x5eed;
+    auto g = segment_geometry(s);
+    if (!g) return false;
+    std::vector<std::uint8_t> area(g->data_offset, 0);
+    if (!write_segment_header(area.data(), s)) return false;
+    auto* h = reinterpret_cast<SegmentHeader*>(area.data());
+    header_set_present(h, 0, true);
+    header_set_present(h, 1, true);
+    auto* mailbox = reinterpret_cast<std::uint64_t*>(area.data() + g->mailbox_offset);
+    mailbox[0 * 8 + 0] = 3;   // peer 0, vector 0
+    mailbox[1 * 8 + 7] = 12;  // peer 1, vector 7
+    if (damage) damage(area);
+    FILE* f = std::fopen((dir + "/" + name).c_str(), "wb");
+    if (!f) return false;
+    std::fwrite(&mode, 1, 1, f);
+    std::fwrite(area.data(), 1, area.size(), f);
+    return std::fclose(f) == 0;
+}
+
+bool readback_seeds(const std::string& dir) {
+    auto hdr = [](std::vector<std::uint8_t>& a) { return reinterpret_cast<SegmentHeader*>(a.data()); };
+    bool ok = true;
+    ok &= emit_readback(dir, "intact-views-only", 0);
+    ok &= emit_readback(dir, "intact-adopt-both-join-leave", 7);
+    ok &= emit_readback(dir, "extreme-layout", 7, [&](std::vector<std::uint8_t>& a) {
+        SegmentHeader* h = hdr(a);
+        h->mailbox_offset = 0x7fff00000000ull;
+        h->mailbox_size = ~0ull;
+        h->max_peers = 0xffffffffu;
+        h->vectors = 0xffffffffu;
+        h->data_offset = 0;
+        h->segment_size = ~0ull;
+    });
+    ok &= emit_readback(dir, "presence-and-count-scribbled", 7, [&](std::vector<std::uint8_t>& a) {
+        SegmentHeader* h = hdr(a);
+        for (auto& w : h->presence) w = ~0ull;
+        h->peer_count = ~0ull;
+        h->presence_seq = ~0ull;
+        for (auto& e : h->peer_epoch) e = 0xffff;
+    });
+    ok &= emit_readback(dir, "bigger-than-the-memfd", 3, [&](std::vector<std::uint8_t>& a) {
+        hdr(a)->segment_size = 2 * fuzz::kReadbackSize;
+    });
+    ok &= emit_readback(dir, "renamed", 3, [&](std::vector<std::uint8_t>& a) {
+        std::memcpy(hdr(a)->domain_name, "Other", 6);
+    });
+    ok &= emit_readback(dir, "all-ones", 7, [](std::vector<std::uint8_t>& a) { std::memset(a.data(), 0xff, a.size()); });
+    return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        std::fprintf(stderr, "usage: %s OUTDIR [READBACK_OUTDIR]\n", argv[0]);
         return 2;
     }
+    if (argc == 3 && !readback_seeds(argv[2])) return 1;
     const std::string dir = argv[1];
     SegmentHeaderSpec s;
     s.domain_name = "MainMem";

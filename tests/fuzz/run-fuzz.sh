@@ -24,7 +24,7 @@ cmake -S "$root" -B "$build" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
     -DMEMDOMAIN_FUZZ=ON -DMEMDOMAIN_SANITIZE=ON -DMEMDOMAIN_BUILD_TESTS=ON >/dev/null
-ninja -C "$build" -j "$jobs" fuzz_config_parser fuzz_segment_header
+ninja -C "$build" -j "$jobs" fuzz_config_parser fuzz_segment_header fuzz_server_readback
 
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
@@ -55,6 +55,7 @@ run() {  # target corpus-subdir
 }
 run fuzz_config_parser config
 run fuzz_segment_header header
+run fuzz_server_readback readback
 
 printf '%s\n' "${summary[@]}"
 exit "$failed"

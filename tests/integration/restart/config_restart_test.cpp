@@ -35,7 +35,7 @@ TEST(KeeperConfigChange, StoredMemoryWinsOverTheChangedConfigAndAWarningSaysSo) 
 
     const std::string log = server.log();
     EXPECT_NE(log.find("domain Geo: the config describes another geometry than the memory kept from before the "
-                       "restart; the kept memory wins"),
+                       "restart (segment 0 size (1M -> 2M)); the kept memory wins"),
               std::string::npos)
         << log;
     auto shown = ctl_show(server.socket_dir(), "Geo");

@@ -23,7 +23,8 @@ Status set_mode(const std::string& path, mode_t mode);
 // (atomically, through a temporary name and rename).
 Status replace_symlink(const std::string& target, const std::string& link_path);
 // Open descriptors of this process (entries of /proc/self/fd, not counting
-// the one used to list them); -1 when /proc cannot be read.
+// the one used to list them); -1 with errno set when /proc cannot be read
+// (EMFILE: no descriptor was left to open it with).
 long count_open_fds();
 // The soft RLIMIT_NOFILE: how many descriptors this process may hold.
 long open_fd_limit();

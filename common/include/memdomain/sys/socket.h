@@ -22,6 +22,9 @@ namespace memdomain::sys {
 // An existing socket file at `path` is removed first only if nobody answers
 // on it (a stale file from a dead server); a live one is an EADDRINUSE error.
 Result<UniqueFd> listen_unix(const std::string& path, int backlog);
+// listen() again on a listening socket: the kernel takes the new backlog
+// for connections still to come; the queue and the socket stay as they are.
+Status set_listen_backlog(int listen_fd, int backlog);
 // Connects to `path`; the returned socket is blocking and CLOEXEC.
 Result<UniqueFd> connect_unix(const std::string& path);
 // accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; returns an invalid fd on EAGAIN.

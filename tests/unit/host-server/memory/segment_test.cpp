@@ -113,3 +113,167 @@ TEST(Segment, GivenGenerationIsKeptSoSegmentsOfOneDomainAgree) {
     EXPECT_EQ(seg->generation(), 0x1234'5678'9abc'def0u);
     EXPECT_EQ(seg->header()->generation, 0x1234'5678'9abc'def0u);
 }
+
+// ---- What a R/W peer writes into the header and the mailbox --------------
+// Every R/W peer can write the whole header area. The server must never take
+// an address, a size or a loop bound from it: it reads only mailbox
+// counters, at offsets it computed from its own spec, and publishes presence
+// and epochs from its own record.
+
+namespace {
+
+SegmentSpec mailbox_spec() {
+    SegmentSpec s = small_spec();
+    s.max_peers = 4;
+    s.vectors = 2;
+    return s;
+}
+
+// The whole segment mapped read-write through its fd, as a peer maps it.
+sys::Mapping peer_view(const Segment& seg) {
+    auto m = sys::map_shared(seg.fd()->get(), seg.spec().size, sys::Protection::ReadWrite);
+    EXPECT_TRUE(m) << m.error().message;
+    return m ? std::move(m).value() : sys::Mapping();
+}
+
+SegmentHeader* header_of(const sys::Mapping& m) { return static_cast<SegmentHeader*>(m.data()); }
+
+std::uint64_t* counter(const sys::Mapping& m, std::uint64_t mailbox_offset, std::uint32_t peer, std::uint32_t v) {
+    return reinterpret_cast<std::uint64_t*>(m.bytes() + mailbox_offset + peer * kMailboxStride + v * 8);
+}
+
+void scribble_layout(SegmentHeader* h) {
+    h->mailbox_offset = 0x7fff00000000ull;
+    h->mailbox_size = ~0ull;
+    h->max_peers = 0xffffffffu;
+    h->vectors = 0xffffffffu;
+    h->segment_size = ~0ull;
+    h->data_offset = 0;
+}
+
+}  // namespace
+
+TEST(SegmentHostileHeader, MailboxCountReadsTheServersOwnOffsetsWhateverTheHeaderSays) {
+    auto seg = Segment::create(mailbox_spec());
+    ASSERT_TRUE(seg) << seg.error().message;
+    sys::Mapping peer = peer_view(*seg);
+    ASSERT_TRUE(peer.valid());
+    const std::uint64_t mailbox = seg->geometry().mailbox_offset;
+    EXPECT_EQ(mailbox, kHeaderAreaSize);
+    *counter(peer, mailbox, 3, 1) = 77;
+    *counter(peer, mailbox, 0, 0) = 0xffff'ffff'ffff'ffffull;  // any value is just a number
+    scribble_layout(header_of(peer));
+    EXPECT_EQ(seg->mailbox_count(3, 1), 77u);
+    EXPECT_EQ(seg->mailbox_count(0, 0), 0xffff'ffff'ffff'ffffull);
+    // Bounds are the server's own (4 peers, 2 vectors), not the header's.
+    EXPECT_EQ(seg->mailbox_count(4, 0), 0u);
+    EXPECT_EQ(seg->mailbox_count(0, 2), 0u);
+    EXPECT_EQ(seg->mailbox_count(1023, 7), 0u);
+    EXPECT_EQ(seg->mailbox_count(0xffffffffu, 0xffffffffu), 0u);
+}
+
+TEST(SegmentHostileHeader, PresenceIsPublishedFromTheServersRecordNotUpdatedInPlace) {
+    auto seg = Segment::create(mailbox_spec());
+    ASSERT_TRUE(seg) << seg.error().message;
+    sys::Mapping peer = peer_view(*seg);
+    ASSERT_TRUE(peer.valid());
+    SegmentHeader* h = header_of(peer);
+    seg->set_present(1, true);
+    // A peer claims everyone is there and the count is huge.
+    for (auto& w : h->presence) w = ~0ull;
+    h->peer_count = 0x7fff00000000ull;
+    h->presence_seq = 5;
+    seg->set_present(2, true);
+    EXPECT_EQ(h->presence[0], (1ull << 1) | (1ull << 2)) << "the word is the server's record, not an OR into memory";
+    EXPECT_EQ(h->peer_count, 2u);
+    EXPECT_EQ(seg->present_count(), 2u);
+    seg->set_present(1, false);
+    EXPECT_EQ(h->presence[0], 1ull << 2);
+    EXPECT_EQ(h->peer_count, 1u);
+    EXPECT_EQ(h->presence_seq, 3u) << "three changes, counted by the server";
+    // Ids beyond the server's max_peers are ignored, whatever the header says.
+    h->max_peers = kMaxPeers;
+    seg->set_present(4, true);
+    seg->set_present(1000, true);
+    EXPECT_EQ(seg->present_count(), 1u);
+    EXPECT_EQ(h->presence[15], ~0ull) << "untouched: the server never wrote that word";
+}
+
+TEST(SegmentHostileHeader, JoinEpochsComeFromTheServersRecord) {
+    auto seg = Segment::create(mailbox_spec());
+    ASSERT_TRUE(seg) << seg.error().message;
+    sys::Mapping peer = peer_view(*seg);
+    ASSERT_TRUE(peer.valid());
+    SegmentHeader* h = header_of(peer);
+    seg->begin_attachment(1);
+    h->peer_epoch[1] = 0x1234;
+    seg->begin_attachment(1);
+    EXPECT_EQ(h->peer_epoch[1], 2u);
+    seg->begin_attachment(9);  // beyond max_peers: ignored
+    EXPECT_EQ(h->peer_epoch[9], 0u);
+}
+
+TEST(SegmentHostileHeader, AdoptionWithARecordRewritesAScribbledHeaderAndSaysSo) {
+    auto seg = Segment::create(mailbox_spec());
+    ASSERT_TRUE(seg) << seg.error().message;
+    const SegmentSpec recorded = seg->spec();
+    {
+        sys::Mapping peer = peer_view(*seg);
+        ASSERT_TRUE(peer.valid());
+        scribble_layout(header_of(peer));
+        header_of(peer)->peer_epoch[2] = 40;
+        header_of(peer)->presence_seq = 9;
+    }
+    auto dup = sys::reopen(seg->fd()->get(), O_RDWR);
+    ASSERT_TRUE(dup) << dup.error().message;
+    std::string tampered;
+    auto adopted = Segment::adopt(std::move(dup).value(), &recorded, &tampered);
+    ASSERT_TRUE(adopted) << adopted.error().message;
+    EXPECT_FALSE(tampered.empty());
+    EXPECT_TRUE(same_geometry(adopted->spec(), recorded));
+    EXPECT_EQ(adopted->geometry().mailbox_offset, kHeaderAreaSize);
+    auto h = validate_segment_header(adopted->header(), recorded.size);
+    ASSERT_TRUE(h) << "the header is whole again: " << h.error().message;
+    EXPECT_EQ(h->max_peers, 4u);
+    EXPECT_EQ(h->peer_epoch[2], 41u) << "epochs carry on, bumped once";
+    EXPECT_EQ(h->presence_seq, 10u) << "the emptied presence table is a change";
+    EXPECT_EQ(h->peer_count, 0u);
+}
+
+TEST(SegmentHostileHeader, AdoptionWithoutARecordRefusesAHeaderThatDoesNotFitTheMemory) {
+    auto seg = Segment::create(mailbox_spec());
+    ASSERT_TRUE(seg) << seg.error().message;
+    {
+        sys::Mapping peer = peer_view(*seg);
+        ASSERT_TRUE(peer.valid());
+        header_of(peer)->segment_size = 2 * MiB;  // bigger than the memfd
+    }
+    auto dup = sys::reopen(seg->fd()->get(), O_RDWR);
+    ASSERT_TRUE(dup) << dup.error().message;
+    auto adopted = Segment::adopt(std::move(dup).value());
+    ASSERT_FALSE(adopted);
+    EXPECT_NE(adopted.error().message.find("segment size"), std::string::npos) << adopted.error().message;
+}
+
+TEST(SegmentGeometry, DifferencesNameEachKeyAndIgnoreIdentity) {
+    SegmentSpec a = mailbox_spec();
+    SegmentSpec b = a;
+    b.generation = 99;
+    b.numa_node = 3;
+    b.prefault = !a.prefault;
+    EXPECT_TRUE(same_geometry(a, b)) << "identity and faulting are not geometry";
+    b.vectors = 4;
+    b.size = 2 * MiB;
+    b.access = SegmentAccess::ReadOnly;
+    const auto d = geometry_differences(a, b);
+    ASSERT_EQ(d.size(), 3u);
+    EXPECT_EQ(d[0].key, "vectors");
+    EXPECT_EQ(d[0].before, "2");
+    EXPECT_EQ(d[0].after, "4");
+    EXPECT_FALSE(d[0].per_segment);
+    EXPECT_EQ(d[1].key, "size");
+    EXPECT_EQ(d[1].before, "1M");
+    EXPECT_EQ(d[1].after, "2M");
+    EXPECT_TRUE(d[1].per_segment);
+    EXPECT_EQ(d[2].key, "access");
+}
