@@ -67,18 +67,19 @@ void reload(const DaemonOptions& o, DomainRegistry& reg, control::ControlServer&
         spdlog::error("SIGHUP: {}; nothing changed", cfg.error().message);
         return;
     }
-    const ReloadReport r = reg.reload(*cfg);
+    ReloadReport r = reg.reload(*cfg);
+    if (auto st = ctl.apply_admin_group(::geteuid(), 0); !st)
+        r.warnings.push_back("server: control socket group not changed: " + st.error().message);
     auto join = [](const std::vector<std::string>& v) {
         std::string out;
         for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
         return out.empty() ? std::string("none") : out;
     };
-    spdlog::info("SIGHUP: reloaded {}: added {}; updated {}; removed {}; kept in use {}", o.config_path,
-                 join(r.added), join(r.updated), join(r.removed), join(r.kept));
+    // The summary comes last, so whoever waits for it has seen every line before.
     for (const auto& a : r.applied) spdlog::info("SIGHUP: applied {}", a);
     for (const auto& w : r.warnings) spdlog::warn("SIGHUP: {}", w);
-    if (auto st = ctl.apply_admin_group(::geteuid(), 0); !st)
-        spdlog::warn("SIGHUP: control socket group not changed: {}", st.error().message);
+    spdlog::info("SIGHUP: reloaded {}: added {}; updated {}; removed {}; kept in use {}", o.config_path,
+                 join(r.added), join(r.updated), join(r.removed), join(r.kept));
 }
 
 int run(const DaemonOptions& o) {

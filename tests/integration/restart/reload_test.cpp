@@ -14,50 +14,12 @@
 #include <regex>
 #include <thread>
 
-#include "restart_helpers.h"
-#include "server_fixture.h"
+#include "reload_fixture.h"
 
 namespace memdomain::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string plain(const std::string& name) {
-    return "memdomain " + name +
-           " {\n"
-           "    size {\n"
-           "        huge 4K = 1MB R/W\n"
-           "    }\n"
-           "}\n";
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-    return n;
-}
-
-class Reload : public ::testing::Test {
-protected:
-    void start(const std::string& config_text) {
-        server_ = std::make_unique<Server>(config_text);
-        ASSERT_TRUE(server_->ok()) << server_->start_error();
-    }
-    void write_config(const std::string& text) { std::ofstream(server_->config_path()) << text; }
-    // SIGHUP, and wait until the server logged the outcome of that reload.
-    void sighup() {
-        auto outcomes = [&] {
-            const std::string log = server_->log();
-            return count(log, "SIGHUP: reloaded") + count(log, "; nothing changed");
-        };
-        const std::size_t before = outcomes();
-        server_->process().signal(SIGHUP);
-        ASSERT_TRUE(eventually([&] { return outcomes() > before; })) << "no reload logged\n" << server_->log();
-    }
-    std::string peer_log(const std::string& name) const { return server_->socket_dir() + "/" + name + ".log"; }
-
-    std::unique_ptr<Server> server_;
-};
 
 TEST_F(Reload, AddedDomainGetsItsSocketAndAPeerAttaches) {
     ASSERT_NO_FATAL_FAILURE(start(plain("First")));
@@ -217,8 +179,8 @@ TEST_F(Reload, GeometryChangeIsNotAppliedAndTheMemoryIsKept) {
                  "}\n");
     ASSERT_NO_FATAL_FAILURE(sighup());
     EXPECT_TRUE(eventually([&] {
-        return server_->log().find("Shape: type, policy, segments or limits changed; not applied") !=
-               std::string::npos;
+        return server_->log().find("Shape: segment 0 size (1M -> 2M) cannot change while the domain exists; not "
+                                   "applied (destroy it, then reload)") != std::string::npos;
     })) << server_->log();
     EXPECT_TRUE(peer->refresh()) << "the peer stays attached";
     auto other = open_domain(server_->socket_dir(), "Shape");
