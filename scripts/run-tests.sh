@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the whole suite (unit, integration, real QEMU,
 # two-VM TCG scenarios), the README demo, the suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and a short fuzz run.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the threaded create's tests
+# under ThreadSanitizer, and a short fuzz run.
 #
-#   scripts/run-tests.sh [--no-asan] [--no-fuzz] [--fuzz-seconds N]
+#   scripts/run-tests.sh [--no-asan] [--no-tsan] [--no-fuzz] [--fuzz-seconds N]
 # Needs the host prepared by scripts/setup-host.sh (run as root).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-asan=1; fuzz=1; fuzz_seconds=45
+asan=1; tsan=1; fuzz=1; fuzz_seconds=45
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-asan) asan=0; shift ;;
+    --no-tsan) tsan=0; shift ;;
     --no-fuzz) fuzz=0; shift ;;
     --fuzz-seconds) fuzz_seconds="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "run-tests.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +49,9 @@ if [ "$asan" = 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   step "tests (asan+ubsan)" run_ctest --test-dir "$root/build-asan" --output-on-failure -j2 -LE vm --timeout 600
   unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+if [ "$tsan" = 1 ] && [ -x "$root/tests/tsan/run-tsan.sh" ]; then
+  step "tsan (threaded create)" "$root/tests/tsan/run-tsan.sh"
 fi
 if [ "$fuzz" = 1 ] && [ -x "$root/tests/fuzz/run-fuzz.sh" ]; then
   step "fuzz (${fuzz_seconds}s per target)" "$root/tests/fuzz/run-fuzz.sh" "$fuzz_seconds"

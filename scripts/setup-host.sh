@@ -23,13 +23,15 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config git
   libboost-program-options-dev nlohmann-json3-dev libspdlog-dev libfmt-dev tao-pegtl-dev libnuma-dev
+  libsystemd-dev
   googletest libgtest-dev libgmock-dev
   # fuzzing and sanitizers
   clang-14 libclang-rt-14-dev
   # QEMU and the test guest (kernel, busybox initramfs)
   qemu-system-x86 qemu-utils busybox-static linux-image-amd64 xz-utils cpio gzip kmod
-  # tools the tests use (useradd for the access-control tests)
-  procps util-linux passwd
+  # tools the tests use (useradd for the access-control tests, prlimit for
+  # the fd-limit tests, ss for the reload's listen backlog)
+  procps util-linux passwd iproute2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,18 +4,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
-#include "memdomain/sys/socket.h"
+#include "persist/notify.h"
 
 namespace memdomain::server {
 namespace {
 
-Status notify_systemd(std::string_view state) {
-    const char* path = std::getenv("NOTIFY_SOCKET");
-    if (path == nullptr || *path == '\0') return {};
-    return sys::send_datagram(path, state);
+// The manager $NOTIFY_SOCKET names, if any (systemd or memdomain-keeper).
+Status notify_manager(std::string_view state) {
+    if (auto sent = persist::notify(state); !sent) return std::move(sent).error();
+    return {};
 }
 
 }  // namespace
@@ -45,10 +44,10 @@ Status announce_ready(int ready_fd) {
         sys::UniqueFd fd(ready_fd);
         if (::write(fd.get(), "READY\n", 6) != 6) st = sys_error("write to --ready-fd");
     }
-    if (auto n = notify_systemd("READY=1"); !n) return n;
+    if (auto n = notify_manager(persist::kReady); !n) return n;
     return st;
 }
 
-Status announce_stopping() { return notify_systemd("STOPPING=1"); }
+Status announce_stopping() { return notify_manager(persist::kStopping); }
 
 }  // namespace memdomain::server

@@ -1,6 +1,7 @@
 // The daemon's conversation with whatever started it: signals in (through a
 // signalfd, so the event loop sees them), readiness and shutdown out (the
-// --ready-fd pipe, and systemd's NOTIFY_SOCKET for Type=notify units).
+// --ready-fd pipe, and sd_notify to $NOTIFY_SOCKET through persist/notify.h
+// for Type=notify units and memdomain-keeper).
 #pragma once
 
 #include <optional>

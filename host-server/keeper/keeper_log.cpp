@@ -1,20 +1,15 @@
 #include "keeper/keeper_log.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <string>
+#include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace memdomain::keeper {
 
-void log_line(std::string_view text) {
-    std::string line = "memdomain-keeper: ";
-    line.append(text);
-    line.push_back('\n');
-    // A log that cannot be written is not a reason to stop keeping memory.
-    ssize_t n;
-    do n = ::write(STDERR_FILENO, line.data(), line.size());
-    while (n < 0 && errno == EINTR);
+void setup_logging() {
+    auto logger = spdlog::stderr_color_mt("memdomain-keeper");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ memdomain-keeper: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::info);
+    spdlog::flush_on(spdlog::level::trace);
 }
 
 }  // namespace memdomain::keeper

@@ -1,12 +1,15 @@
-// memdomain-keeper's log: one line per event on stderr, prefixed
-// "memdomain-keeper: ", written with a single write(2) so that lines never
-// interleave with the child's output on the same stream.
+// memdomain-keeper's log: spdlog, like memdomaind's, one line per event on
+// stderr ("<time> <level> memdomain-keeper: <text>"), flushed at once so the
+// lines keep their place among the child's output on the same stream.
+// (Between fork and exec the child reports through a raw write(2) instead:
+// nothing that takes a lock may run there.)
 #pragma once
 
-#include <string_view>
+#include <spdlog/spdlog.h>
 
 namespace memdomain::keeper {
 
-void log_line(std::string_view text);
+// Makes the keeper's logger the default one; call once, first thing.
+void setup_logging();
 
 }  // namespace memdomain::keeper

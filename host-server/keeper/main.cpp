@@ -36,13 +36,14 @@ int main(int argc, char** argv) {
         std::fputs(parsed->print.c_str(), stdout);
         return 0;
     }
+    setup_logging();
     // Nothing we were started with leaks into the child but 0-2 and the
     // stored fds (--ready-fd is made close-on-exec by the Supervisor).
     ::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
     raise_fd_limit();
     auto supervisor = Supervisor::create(*parsed->run);
     if (!supervisor) {
-        log_line(supervisor.error().message);
+        spdlog::error("{}", supervisor.error().message);
         return 1;
     }
     return supervisor->run();

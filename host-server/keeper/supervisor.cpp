@@ -14,8 +14,8 @@
 
 #include "keeper/child_process.h"
 #include "keeper/keeper_log.h"
-#include "keeper/notification.h"
 #include "persist/fd_store.h"
+#include "persist/notify.h"
 
 namespace memdomain::keeper {
 namespace {
@@ -56,27 +56,26 @@ Result<Supervisor> Supervisor::create(const KeeperOptions& options) {
     MD_ASSIGN_OR_RETURN(s.signal_fd_, open_signal_fd());
     MD_ASSIGN_OR_RETURN(s.notify_path_, private_socket_name());
     MD_ASSIGN_OR_RETURN(s.notify_socket_, sys::bind_datagram(s.notify_path_, /*pass_credentials=*/true));
-    if (const char* own = std::getenv("NOTIFY_SOCKET")) s.own_notify_socket_ = own;
     return s;
 }
 
 int Supervisor::run() {
-    log_line(fmt::format("started, notify socket {}, command {}", notify_path_, options_.command[0]));
+    spdlog::info("started, notify socket {}, command {}", notify_path_, options_.command[0]);
     restart_at_ = Clock::now();  // the first start is immediate
     for (;;) {
         const auto now = Clock::now();
         if (child_ == 0 && stopping_) break;
         if (child_ == 0 && restart_at_ && now >= *restart_at_) start_child();
         if (child_ != 0 && kill_at_ && now >= *kill_at_) {
-            log_line(fmt::format("child {} still running {} ms after SIGTERM: sending SIGKILL", child_,
-                                 options_.stop_timeout.count()));
+            spdlog::info("child {} still running {} ms after SIGTERM: sending SIGKILL", child_,
+                                 options_.stop_timeout.count());
             (void)send_signal(child_, SIGKILL);
             kill_at_.reset();
         }
         pollfd p[2] = {{notify_socket_.get(), POLLIN, 0}, {signal_fd_.get(), POLLIN, 0}};
         const int r = ::poll(p, 2, poll_timeout_ms());
         if (r < 0 && errno != EINTR) {
-            log_line(fmt::format("poll: {}", std::strerror(errno)));  // cannot happen with valid fds
+            spdlog::info("poll: {}", std::strerror(errno));  // cannot happen with valid fds
             ::usleep(100 * 1000);
             continue;
         }
@@ -86,7 +85,7 @@ int Supervisor::run() {
     }
     const std::size_t held = stored_.size();
     stored_.clear();
-    log_line(fmt::format("stopped; closed {} stored fd(s)", held));
+    spdlog::info("stopped; closed {} stored fd(s)", held);
     return 0;
 }
 
@@ -105,22 +104,22 @@ void Supervisor::start_child() {
     auto pid = spawn_child(launch);
     if (!pid) {
         const auto delay = backoff_.after_exit(std::chrono::milliseconds(0));
-        log_line(fmt::format("cannot start {}: {}; trying again in {} ms", options_.command[0], pid.error().message,
-                             delay.count()));
+        spdlog::info("cannot start {}: {}; trying again in {} ms", options_.command[0], pid.error().message,
+                             delay.count());
         restart_at_ = Clock::now() + delay;
         return;
     }
     child_ = *pid;
     child_started_ = Clock::now();
-    log_line(fmt::format("started child {} with {} stored fd(s){}", child_, launch.fds.size(),
-                         launch.fds.empty() ? "" : " (" + launch.fd_names + ")"));
+    spdlog::info("started child {} with {} stored fd(s){}", child_, launch.fds.size(),
+                         launch.fds.empty() ? "" : " (" + launch.fd_names + ")");
 }
 
 void Supervisor::drain_notifications() {
     for (;;) {
         auto d = sys::receive_datagram_with_fds(notify_socket_.get());
         if (!d) {
-            log_line("notify socket: " + d.error().message);
+            spdlog::warn("notify socket: {}", d.error().message);
             if (d.error().sys == EMSGSIZE || d.error().sys == EPROTO) continue;  // that one is dropped
             return;
         }
@@ -132,48 +131,48 @@ void Supervisor::drain_notifications() {
 void Supervisor::handle(sys::Datagram d) {
     const pid_t sender = d.sender ? d.sender->pid : 0;
     if (child_ == 0 || sender != child_) {
-        log_line(fmt::format("ignoring a notification from pid {} (not the child{}){}", sender,
+        spdlog::info("ignoring a notification from pid {} (not the child{}){}", sender,
                              child_ ? " " + std::to_string(child_) : std::string(),
-                             d.fds.empty() ? "" : fmt::format("; closed its {} fd(s)", d.fds.size())));
+                             d.fds.empty() ? "" : fmt::format("; closed its {} fd(s)", d.fds.size()));
         return;  // its fds close with d
     }
-    const Notification n = parse_notification(d.text);
+    const persist::Notification n = persist::parse_notification(d.text);
     if (n.fd_store_remove) {
         if (!n.fd_name)
-            log_line("FDSTOREREMOVE=1 without FDNAME= ignored");
+            spdlog::warn("FDSTOREREMOVE=1 without FDNAME= ignored");
         else
-            log_line(fmt::format("removed '{}': closed {} fd(s), {} held", *n.fd_name, stored_.remove(*n.fd_name),
-                                 stored_.size()));
+            spdlog::info("removed '{}': closed {} fd(s), {} held", *n.fd_name, stored_.remove(*n.fd_name),
+                                 stored_.size());
     }
     if (n.fd_store)
         handle_fd_store(n.fd_name.value_or("stored"), d.fds);
     else if (!d.fds.empty())
-        log_line(fmt::format("closed {} fd(s) sent without FDSTORE=1", d.fds.size()));
-    if (n.stopping) log_line(fmt::format("child {} is stopping", child_));
+        spdlog::info("closed {} fd(s) sent without FDSTORE=1", d.fds.size());
+    if (n.stopping) spdlog::info("child {} is stopping", child_);
     if (n.ready) announce_ready();
 }
 
 void Supervisor::handle_fd_store(const std::string& name, std::vector<sys::UniqueFd>& fds) {
     if (auto ok = persist::validate_fd_name(name); !ok) {
-        log_line("FDSTORE=1 refused, its fds closed: " + ok.error().message);
+        spdlog::warn("FDSTORE=1 refused, its fds closed: {}", ok.error().message);
         return;
     }
     if (fds.empty()) {
-        log_line(fmt::format("FDSTORE=1 for '{}' carried no fd: ignored", name));
+        spdlog::info("FDSTORE=1 for '{}' carried no fd: ignored", name);
         return;
     }
     const std::size_t count = fds.size();
     auto replaced = stored_.store(name, fds);
     if (!replaced) {
-        log_line(fmt::format("FDSTORE=1 for '{}' refused, its fds closed: {}", name, replaced.error().message));
+        spdlog::info("FDSTORE=1 for '{}' refused, its fds closed: {}", name, replaced.error().message);
         return;
     }
-    log_line(fmt::format("stored '{}' ({} fd(s){}), {} held", name, count,
-                         *replaced ? fmt::format(", replacing {}", *replaced) : "", stored_.size()));
+    spdlog::info("stored '{}' ({} fd(s){}), {} held", name, count,
+                         *replaced ? fmt::format(", replacing {}", *replaced) : "", stored_.size());
 }
 
 void Supervisor::announce_ready() {
-    log_line(fmt::format("child {} is ready", child_));
+    spdlog::info("child {} is ready", child_);
     if (ready_fd_) {
         const std::string line = fmt::format("READY {}\n", child_);
         // Never block on a reader that does not read: drop the line instead.
@@ -184,14 +183,16 @@ void Supervisor::announce_ready() {
             while (n < 0 && errno == EINTR);
         }
         if (n != static_cast<ssize_t>(line.size())) {
-            log_line("--ready-fd is not writable; closing it");
+            spdlog::warn("--ready-fd is not writable; closing it");
             ready_fd_.reset();
         }
     }
-    if (!forwarded_ready_ && !own_notify_socket_.empty()) {
+    // The keeper's own manager (when it is a Type=notify unit itself): its
+    // $NOTIFY_SOCKET, which the child never sees.
+    if (!forwarded_ready_) {
         forwarded_ready_ = true;
-        if (auto st = sys::send_datagram(own_notify_socket_, "READY=1"); !st)
-            log_line("telling our own service manager READY=1: " + st.error().message);
+        if (auto st = persist::notify(persist::kReady); !st)
+            spdlog::warn("telling our own service manager READY=1: {}", st.error().message);
     }
 }
 
@@ -214,10 +215,10 @@ void Supervisor::handle_signals() {
                 break;
             case SIGHUP:
                 if (child_ != 0) {
-                    log_line(fmt::format("SIGHUP: forwarded to child {}", child_));
+                    spdlog::info("SIGHUP: forwarded to child {}", child_);
                     (void)send_signal(child_, SIGHUP);
                 } else {
-                    log_line("SIGHUP: no child running to forward it to");
+                    spdlog::info("SIGHUP: no child running to forward it to");
                 }
                 break;
         }
@@ -230,28 +231,28 @@ void Supervisor::child_exited(int status) {
     child_ = 0;
     kill_at_.reset();
     if (stopping_) {
-        log_line(fmt::format("child {} {}", pid, describe_exit(status)));
+        spdlog::info("child {} {}", pid, describe_exit(status));
         return;
     }
     const auto delay = backoff_.after_exit(uptime);
-    log_line(fmt::format("child {} {} after {} ms; restarting in {} ms with {} stored fd(s)", pid,
-                         describe_exit(status), uptime.count(), delay.count(), stored_.size()));
+    spdlog::info("child {} {} after {} ms; restarting in {} ms with {} stored fd(s)", pid,
+                         describe_exit(status), uptime.count(), delay.count(), stored_.size());
     restart_at_ = Clock::now() + delay;
 }
 
 void Supervisor::begin_shutdown(int sig) {
     if (stopping_) {
-        log_line(fmt::format("SIG{}: already stopping", sigabbrev_np(sig)));
+        spdlog::info("SIG{}: already stopping", sigabbrev_np(sig));
         return;
     }
     stopping_ = true;
     restart_at_.reset();
-    if (!own_notify_socket_.empty()) (void)sys::send_datagram(own_notify_socket_, "STOPPING=1");
+    (void)persist::notify(persist::kStopping);
     if (child_ == 0) {
-        log_line(fmt::format("SIG{}: stopping (no child running)", sigabbrev_np(sig)));
+        spdlog::info("SIG{}: stopping (no child running)", sigabbrev_np(sig));
         return;
     }
-    log_line(fmt::format("SIG{}: stopping; SIGTERM to child {}", sigabbrev_np(sig), child_));
+    spdlog::info("SIG{}: stopping; SIGTERM to child {}", sigabbrev_np(sig), child_);
     (void)send_signal(child_, SIGTERM);
     kill_at_ = Clock::now() + options_.stop_timeout;
 }

@@ -4,9 +4,11 @@
 //     SO_PASSCRED; only messages whose kernel-given sender pid is the current
 //     child's are obeyed (systemd's NotifyAccess=main), others are logged and
 //     their fds closed.
-//   - READY=1: "READY <pid>\n" to --ready-fd (each time), and READY=1 to the
-//     keeper's own $NOTIFY_SOCKET the first time, so the keeper itself can be
-//     a Type=notify unit. FDSTORE=1 / FDSTOREREMOVE=1: see stored_fds.h.
+//   - Messages are parsed by persist/notify.h, the one parser of the
+//     protocol. READY=1: "READY <pid>\n" to --ready-fd (each time), and
+//     READY=1 to the keeper's own $NOTIFY_SOCKET the first time (through
+//     libsystemd, like memdomaind), so the keeper itself can be a
+//     Type=notify unit. FDSTORE=1 / FDSTOREREMOVE=1: see stored_fds.h.
 //   - Child exit, for whatever reason: logged, and the child is started again
 //     after the RestartBackoff delay with every stored fd. Before a child is
 //     reaped every message it sent is read, so an fd stored just before a
@@ -63,7 +65,6 @@ private:
     std::string notify_path_;
     sys::UniqueFd signal_fd_;
     sys::UniqueFd ready_fd_;
-    std::string own_notify_socket_;  // the keeper's own $NOTIFY_SOCKET, if any
     bool forwarded_ready_ = false;
 
     pid_t child_ = 0;  // 0: none running

@@ -1,9 +1,8 @@
 #include "persist/fd_store.h"
 
-#include <cstdlib>
 #include <vector>
 
-#include "memdomain/sys/socket.h"
+#include "persist/notify.h"
 
 namespace memdomain::persist {
 namespace {
@@ -26,34 +25,22 @@ Status validate_fd_name(std::string_view name) {
     return {};
 }
 
-FdStore FdStore::from_environment() {
-    const char* path = std::getenv("NOTIFY_SOCKET");
-    return FdStore(path != nullptr ? path : "");
-}
-
-Status FdStore::check_socket() const {
-    if (socket_[0] != '/' && socket_[0] != '@')
-        return make_error("NOTIFY_SOCKET '" + socket_ + "' is neither an absolute path nor an abstract '@' name",
-                          EAFNOSUPPORT);
-    return {};
-}
+FdStore FdStore::from_environment() { return FdStore(notify_socket_set()); }
 
 Status FdStore::store(const std::string& name, int fd) const {
     MD_TRY(validate_fd_name(name));
     if (fd < 0) return make_error("fd store: '" + name + "': no fd to store", EINVAL);
     if (!enabled()) return {};
-    MD_TRY(check_socket());
-    if (auto st = sys::send_datagram_with_fds(socket_, "FDSTORE=1\nFDNAME=" + name, std::vector<int>{fd}); !st)
-        return make_error("fd store: storing '" + name + "': " + st.error().message, st.error().sys);
+    if (auto sent = notify(fd_store_message(name), std::vector<int>{fd}); !sent)
+        return make_error("fd store: storing '" + name + "': " + sent.error().message, sent.error().sys);
     return {};
 }
 
 Status FdStore::remove(const std::string& name) const {
     MD_TRY(validate_fd_name(name));
     if (!enabled()) return {};
-    MD_TRY(check_socket());
-    if (auto st = sys::send_datagram(socket_, "FDSTOREREMOVE=1\nFDNAME=" + name); !st)
-        return make_error("fd store: removing '" + name + "': " + st.error().message, st.error().sys);
+    if (auto sent = notify(fd_store_remove_message(name)); !sent)
+        return make_error("fd store: removing '" + name + "': " + sent.error().message, sent.error().sys);
     return {};
 }
 

@@ -1,9 +1,8 @@
 // Hands file descriptors to the service manager for safekeeping: systemd's
-// file-descriptor store (sd_notify(3), "FDSTORE=1"), spoken by systemd for a
-// unit with FileDescriptorStoreMax= and by memdomain-keeper elsewhere.
+// file-descriptor store ("FDSTORE=1", sd_pid_notify_with_fds(3)), kept by
+// systemd for a unit with FileDescriptorStoreMax= and by memdomain-keeper
+// elsewhere. The messages go through persist/notify.h (libsystemd).
 //
-// Protocol: one datagram to the AF_UNIX socket named by $NOTIFY_SOCKET (a
-// path, or '@name' in the abstract namespace), text
 //     "FDSTORE=1\nFDNAME=<name>"        with the fd attached (SCM_RIGHTS)
 //     "FDSTOREREMOVE=1\nFDNAME=<name>"  to drop every fd stored under <name>
 // The manager keeps a duplicate of the fd; on the next start of the service
@@ -31,27 +30,24 @@ Status validate_fd_name(std::string_view name);
 
 class FdStore {
 public:
-    // Reads $NOTIFY_SOCKET; disabled when it is unset or empty.
+    // The manager $NOTIFY_SOCKET names; disabled when it is unset or empty.
     static FdStore from_environment();
-    // A store talking to `notify_socket` (empty: disabled).
-    explicit FdStore(std::string notify_socket) : socket_(std::move(notify_socket)) {}
 
     // Whether a service manager listens: without one, store() and remove()
     // check the name and do nothing else.
-    bool enabled() const { return !socket_.empty(); }
-    const std::string& notify_socket() const { return socket_; }
+    bool enabled() const { return enabled_; }
 
     // Sends a duplicate of `fd` to be kept under `name`; `fd` stays ours.
-    // Errors: EINVAL (bad name or fd), EAFNOSUPPORT ($NOTIFY_SOCKET is neither
-    // an absolute path nor '@name'), and sendmsg's (ECONNREFUSED: nobody
-    // listens; EPERM/EAGAIN as the socket gives them).
+    // Errors: EINVAL (bad name or fd), and libsystemd's (ECONNREFUSED:
+    // nobody listens; EAFNOSUPPORT: $NOTIFY_SOCKET is no address it knows),
+    // each naming `name`.
     Status store(const std::string& name, int fd) const;
     // Asks the manager to close every fd stored under `name`. Same errors.
     Status remove(const std::string& name) const;
 
 private:
-    Status check_socket() const;
-    std::string socket_;
+    explicit FdStore(bool enabled) : enabled_(enabled) {}
+    bool enabled_ = false;
 };
 
 }  // namespace memdomain::persist

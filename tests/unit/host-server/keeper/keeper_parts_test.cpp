@@ -1,41 +1,18 @@
-// memdomain-keeper's parts, one behaviour per test: notify message parsing,
-// the restart backoff, the table of stored fds, the command line.
+// memdomain-keeper's parts, one behaviour per test: the restart backoff, the
+// table of stored fds, the command line. (The notify messages it parses are
+// persist/notify.h's, tested in unit/host-server/persist.)
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "keeper/keeper_options.h"
-#include "keeper/notification.h"
 #include "keeper/restart_backoff.h"
 #include "keeper/stored_fds.h"
 
 using namespace memdomain;
 using namespace memdomain::keeper;
 using namespace std::chrono_literals;
-
-TEST(KeeperNotification, ParsesTheAssignmentsItKnowsAndIgnoresTheRest) {
-    Notification n = parse_notification("STATUS=hello\nFDSTORE=1\nFDNAME=MainMem@0\nFDNAME=second\nWATCHDOG=1\n");
-    EXPECT_TRUE(n.fd_store);
-    EXPECT_FALSE(n.fd_store_remove);
-    EXPECT_FALSE(n.ready);
-    ASSERT_TRUE(n.fd_name);
-    EXPECT_EQ(*n.fd_name, "MainMem@0") << "the first FDNAME counts";
-    Notification r = parse_notification("READY=1\nSTOPPING=1");
-    EXPECT_TRUE(r.ready);
-    EXPECT_TRUE(r.stopping);
-    EXPECT_FALSE(r.fd_name);
-    Notification rm = parse_notification("FDSTOREREMOVE=1\nFDNAME=x");
-    EXPECT_TRUE(rm.fd_store_remove);
-    EXPECT_EQ(rm.fd_name.value_or(""), "x");
-}
-
-TEST(KeeperNotification, OnlyExactValuesCount) {
-    Notification n = parse_notification("READY=0\nFDSTORE=yes\nREADY=1 \nxREADY=1\n\n\nnonsense");
-    EXPECT_FALSE(n.ready);
-    EXPECT_FALSE(n.fd_store);
-    EXPECT_FALSE(parse_notification("").ready);
-}
 
 TEST(KeeperBackoff, DoublesFromTheInitialDelayUpToFiveSeconds) {
     RestartBackoff b(100ms);

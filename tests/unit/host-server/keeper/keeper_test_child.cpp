@@ -26,6 +26,7 @@
 #include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
 #include "persist/fd_store.h"
+#include "persist/notify.h"
 #include "persist/inherited_fds.h"
 
 using namespace memdomain;
@@ -113,6 +114,6 @@ int main(int argc, char** argv) {
     if (auto st = store.remove("temp"); !st) fail(st.error().message);
     const char* crash = std::getenv("KEEPER_TEST_CRASH_AFTER_STORE");
     if (!have_segment && crash && std::string(crash) == "1") ::kill(::getpid(), SIGKILL);
-    if (auto st = sys::send_datagram(notify, "READY=1"); !st) fail(st.error().message);
+    if (auto st = persist::notify(persist::kReady); !st || !*st) fail(st ? "no NOTIFY_SOCKET" : st.error().message);
     for (;;) ::pause();
 }

@@ -12,9 +12,11 @@
 #include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
 #include "persist/fd_store.h"
+#include "scoped_env.h"
 
 using namespace memdomain;
 using persist::FdStore;
+using test::ScopedEnv;
 
 namespace {
 
@@ -34,24 +36,6 @@ struct FakeManager {
     }
 };
 
-struct ScopedEnv {
-    std::string name;
-    std::optional<std::string> old;
-    ScopedEnv(const char* n, const char* value) : name(n) {
-        if (const char* o = std::getenv(n)) old = o;
-        if (value)
-            ::setenv(n, value, 1);
-        else
-            ::unsetenv(n);
-    }
-    ~ScopedEnv() {
-        if (old)
-            ::setenv(name.c_str(), old->c_str(), 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-};
-
 }  // namespace
 
 TEST(FdStore, StoreSendsNameAndADuplicateOfTheFd) {
@@ -59,7 +43,8 @@ TEST(FdStore, StoreSendsNameAndADuplicateOfTheFd) {
     ASSERT_TRUE(m.sock.valid());
     auto memfd = sys::memfd_create("seg", 4096);
     ASSERT_TRUE(memfd);
-    FdStore store(m.name);
+    ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
+    FdStore store = FdStore::from_environment();
     ASSERT_TRUE(store.enabled());
     auto st = store.store("MainMem@0", memfd->get());
     ASSERT_TRUE(st) << st.error().message;
@@ -79,7 +64,8 @@ TEST(FdStore, StoreSendsNameAndADuplicateOfTheFd) {
 
 TEST(FdStore, RemoveSendsFdStoreRemoveWithoutFds) {
     FakeManager m;
-    FdStore store(m.name);
+    ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
+    FdStore store = FdStore::from_environment();
     ASSERT_TRUE(store.remove("MainMem@0"));
     auto d = m.receive();
     ASSERT_TRUE(d);
@@ -103,7 +89,6 @@ TEST(FdStore, FromEnvironmentUsesNotifySocket) {
     ScopedEnv set("NOTIFY_SOCKET", m.name.c_str());
     FdStore store = FdStore::from_environment();
     ASSERT_TRUE(store.enabled());
-    EXPECT_EQ(store.notify_socket(), m.name);
     auto memfd = sys::memfd_create("seg", 4096);
     ASSERT_TRUE(store.store("seg", memfd->get()));
     auto d = m.receive();
@@ -124,7 +109,8 @@ TEST(FdStore, ValidNamesAreThoseSystemdAccepts) {
 
 TEST(FdStore, InvalidNameOrFdSendsNothing) {
     FakeManager m;
-    FdStore store(m.name);
+    ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
+    FdStore store = FdStore::from_environment();
     auto memfd = sys::memfd_create("seg", 4096);
     EXPECT_FALSE(store.store("a:b", memfd->get()));
     EXPECT_FALSE(store.store("ok", -1));
@@ -134,10 +120,14 @@ TEST(FdStore, InvalidNameOrFdSendsNothing) {
 
 TEST(FdStore, UnsupportedOrDeadNotifySocketIsAnError) {
     auto memfd = sys::memfd_create("seg", 4096);
-    auto relative = FdStore("vsock:2:1234").store("seg", memfd->get());
-    ASSERT_FALSE(relative);
-    EXPECT_EQ(relative.error().sys, EAFNOSUPPORT);
-    auto dead = FdStore("@memdomain-test/nobody/" + std::to_string(::getpid())).store("seg", memfd->get());
+    {
+        ScopedEnv env("NOTIFY_SOCKET", "relative/path");
+        auto relative = FdStore::from_environment().store("seg", memfd->get());
+        ASSERT_FALSE(relative);
+        EXPECT_EQ(relative.error().sys, EINVAL) << relative.error().message;
+    }
+    ScopedEnv env("NOTIFY_SOCKET", ("@memdomain-test/nobody/" + std::to_string(::getpid())).c_str());
+    auto dead = FdStore::from_environment().store("seg", memfd->get());
     ASSERT_FALSE(dead);
     EXPECT_EQ(dead.error().sys, ECONNREFUSED);
     EXPECT_NE(dead.error().message.find("seg"), std::string::npos) << dead.error().message;

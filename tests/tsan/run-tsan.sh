@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# ThreadSanitizer run of the tests that exercise the threaded `create` (the
+# only code that runs on a second thread: a worker creates and prefaults a
+# runtime domain's instances while the event loop keeps serving): the
+# control verbs against an in-process registry (ControlChangingVerbs) and
+# against a real TSan-built memdomaind (ControlChanges: progress, other
+# clients served meanwhile, clients leaving, shutdown during a create).
+# Builds only what those tests need, into a build directory of its own.
+#
+#   tests/tsan/run-tsan.sh
+#   env: MEMDOMAIN_TSAN_BUILD (default <repo>/build-tsan), JOBS (default 2)
+# A race makes the process that sees it exit 66 (halt_on_error), which fails
+# the test that ran it; the report is in the test's output or the server log.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${MEMDOMAIN_TSAN_BUILD:-$root/build-tsan}"
+jobs="${JOBS:-2}"
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" -DMEMDOMAIN_TSAN=ON >/dev/null
+ninja -C "$build" -j "$jobs" memdomaind memdomainctl control_changing_verbs_test integration_control_changes_test
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+ctest --test-dir "$build" -R '^(ControlChangingVerbs|ControlChanges)\.' --output-on-failure -j2 --timeout 300
