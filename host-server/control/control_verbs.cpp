@@ -167,7 +167,9 @@ const std::vector<Verb>& verbs() {
 // Unknown keys, missing or mistyped arguments; nullopt when the request fits.
 std::optional<json> check_arguments(const Verb& verb, const json& req) {
     const std::string vn(verb.name);
-    for (const auto& [key, value] : req.items()) {
+    for (const auto& item : req.items()) {
+        const std::string& key = item.key();
+        const json& value = item.value();
         if (key == "v" || key == "verb" || (key == "name" && verb.takes_name)) continue;
         const auto it = std::find_if(verb.args.begin(), verb.args.end(), [&](const Arg& a) { return a.key == key; });
         if (it == verb.args.end()) return error_reply("EINVAL", "verb " + vn + " takes no argument " + shown(key));

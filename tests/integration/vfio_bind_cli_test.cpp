@@ -14,16 +14,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Run {
+struct ToolRun {
     int exit_code = -1;
     std::string output;
 };
 
-Run vfio_bind(const TempDir& dir, std::vector<std::string> args) {
+ToolRun vfio_bind(const TempDir& dir, std::vector<std::string> args) {
     args.insert(args.begin(), MEMDOMAIN_VFIO_BIND_PATH);
     Process p(args, Process::Options{dir.file("out.log")});
     auto st = p.wait(10s);
-    Run r;
+    ToolRun r;
     if (st && WIFEXITED(*st)) r.exit_code = WEXITSTATUS(*st);
     r.output = p.log();
     return r;
@@ -31,7 +31,7 @@ Run vfio_bind(const TempDir& dir, std::vector<std::string> args) {
 
 TEST(VfioBindCommandLine, HelpListsTheOptionsAndExitsZero) {
     TempDir dir;
-    const Run r = vfio_bind(dir, {"--help"});
+    const ToolRun r = vfio_bind(dir, {"--help"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("Usage: memdomain-vfio-bind [--sysfs-root DIR] [PCI-ADDRESS...]"), std::string::npos)
         << r.output;
@@ -40,7 +40,7 @@ TEST(VfioBindCommandLine, HelpListsTheOptionsAndExitsZero) {
 
 TEST(VfioBindCommandLine, AnUnknownOptionIsAUsageErrorNamingIt) {
     TempDir dir;
-    const Run r = vfio_bind(dir, {"--frobnicate"});
+    const ToolRun r = vfio_bind(dir, {"--frobnicate"});
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("frobnicate"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("--help"), std::string::npos) << r.output;
@@ -52,7 +52,7 @@ TEST(VfioBindCommandLine, ASysfsTreeWithoutIvshmemDevicesIsAnError) {
     ASSERT_EQ(::mkdir(dir.file("sys/bus").c_str(), 0755), 0);
     ASSERT_EQ(::mkdir(dir.file("sys/bus/pci").c_str(), 0755), 0);
     ASSERT_EQ(::mkdir(dir.file("sys/bus/pci/devices").c_str(), 0755), 0);
-    const Run r = vfio_bind(dir, {"--sysfs-root", dir.file("sys")});
+    const ToolRun r = vfio_bind(dir, {"--sysfs-root", dir.file("sys")});
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("no ivshmem device under " + dir.file("sys")), std::string::npos) << r.output;
 }
