@@ -12,31 +12,12 @@
 #include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
 #include "persist/fd_store.h"
-#include "scoped_env.h"
+#include "fake_manager.h"
 
 using namespace memdomain;
 using persist::FdStore;
 using test::ScopedEnv;
-
-namespace {
-
-// A service manager's end of the notify socket.
-struct FakeManager {
-    std::string name = "@memdomain-test/fdstore/" + std::to_string(::getpid()) + "/" +
-                       std::to_string(std::random_device{}());
-    sys::UniqueFd sock;
-    FakeManager() {
-        auto s = sys::bind_datagram(name, true);
-        if (s) sock = std::move(*s);
-    }
-    std::optional<sys::Datagram> receive() {
-        auto d = sys::receive_datagram_with_fds(sock.get());
-        if (!d || !d->has_value()) return std::nullopt;
-        return std::move(**d);
-    }
-};
-
-}  // namespace
+using test::FakeManager;
 
 TEST(FdStore, StoreSendsNameAndADuplicateOfTheFd) {
     FakeManager m;

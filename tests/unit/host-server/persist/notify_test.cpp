@@ -14,35 +14,17 @@
 #include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
 #include "persist/notify.h"
-#include "scoped_env.h"
+#include "fake_manager.h"
 
 using namespace memdomain;
 using namespace memdomain::persist;
-
-namespace {
-
-// A service manager's end of the notify socket (abstract, with SO_PASSCRED).
-struct FakeManager {
-    std::string name = "@memdomain-test/notify/" + std::to_string(::getpid()) + "/" +
-                       std::to_string(std::random_device{}());
-    sys::UniqueFd sock;
-    FakeManager() {
-        auto s = sys::bind_datagram(name, true);
-        if (s) sock = std::move(*s);
-    }
-    std::optional<sys::Datagram> receive() {
-        auto d = sys::receive_datagram_with_fds(sock.get());
-        if (!d || !d->has_value()) return std::nullopt;
-        return std::move(**d);
-    }
-};
-
-}  // namespace
+using test::FakeManager;
+using test::ScopedEnv;
 
 TEST(Notify, ReadyGoesToTheNotifySocketWithOurCredentials) {
     FakeManager m;
     ASSERT_TRUE(m.sock.valid());
-    test::ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
+    ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
     auto sent = notify(kReady);
     ASSERT_TRUE(sent) << sent.error().message;
     EXPECT_TRUE(*sent);
@@ -57,7 +39,7 @@ TEST(Notify, ReadyGoesToTheNotifySocketWithOurCredentials) {
 
 TEST(Notify, FdsTravelWithTheMessage) {
     FakeManager m;
-    test::ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
+    ScopedEnv env("NOTIFY_SOCKET", m.name.c_str());
     auto a = sys::memfd_create("a", 4096);
     auto b = sys::memfd_create("b", 4096);
     ASSERT_TRUE(a && b);
@@ -77,7 +59,7 @@ TEST(Notify, FdsTravelWithTheMessage) {
 }
 
 TEST(Notify, WithoutNotifySocketNothingIsSentAndNothingFails) {
-    test::ScopedEnv env("NOTIFY_SOCKET", nullptr);
+    ScopedEnv env("NOTIFY_SOCKET", nullptr);
     EXPECT_FALSE(notify_socket_set());
     auto sent = notify(kStopping);
     ASSERT_TRUE(sent) << sent.error().message;
@@ -85,7 +67,7 @@ TEST(Notify, WithoutNotifySocketNothingIsSentAndNothingFails) {
 }
 
 TEST(Notify, ANotifySocketNobodyListensOnIsAnErrorNamingTheMessage) {
-    test::ScopedEnv env("NOTIFY_SOCKET", ("@memdomain-test/nobody/" + std::to_string(::getpid())).c_str());
+    ScopedEnv env("NOTIFY_SOCKET", ("@memdomain-test/nobody/" + std::to_string(::getpid())).c_str());
     auto sent = notify(fd_store_remove_message("gone"));
     ASSERT_FALSE(sent);
     EXPECT_EQ(sent.error().sys, ECONNREFUSED) << sent.error().message;
