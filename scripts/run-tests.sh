@@ -51,7 +51,12 @@ if [ "$asan" = 1 ]; then
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 if [ "$tsan" = 1 ] && [ -x "$root/tests/tsan/run-tsan.sh" ]; then
-  step "tsan (threaded create)" "$root/tests/tsan/run-tsan.sh"
+  # Only the tests of the threaded create (label "threads"), only the
+  # targets they need.
+  step "build (tsan)" "$root/tests/tsan/run-tsan.sh" --build-only
+  export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+  step "tests (tsan: threaded create)" run_ctest --test-dir "$root/build-tsan" -L threads --output-on-failure -j2 --timeout 300
+  unset TSAN_OPTIONS
 fi
 if [ "$fuzz" = 1 ] && [ -x "$root/tests/fuzz/run-fuzz.sh" ]; then
   step "fuzz (${fuzz_seconds}s per target)" "$root/tests/fuzz/run-fuzz.sh" "$fuzz_seconds"
