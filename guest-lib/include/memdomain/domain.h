@@ -98,10 +98,12 @@ struct OpenOptions {
 };
 
 // A join or leave seen since the last call to Domain::events(). Events are
-// coalesced per peer id: at most one Left and one Joined per id per call
-// (Left then Joined: the id was taken over by a new peer), leaves first,
-// then joins, each in ascending id order. A peer that came and went between
-// two calls is not reported.
+// coalesced per peer id, so that what is kept stays bounded however many
+// peers come and go: per id, in the order they happened, at most
+//   Left          the peer you were last told of has gone,
+//   Joined, Left  one pair standing for every peer that came and went since,
+//   Joined        the peer there now (new to you);
+// ids in ascending order.
 struct PeerEvent {
     enum class Kind { Joined, Left } kind;
     PeerId peer;
