@@ -91,9 +91,9 @@ struct OpenOptions {
     // attached; one that calls nothing for a long time (a busy poller) must
     // call refresh() at least every few hundred joins/leaves of other peers
     // (before the server's max_queued_messages fills up), or the server
-    // drops it. Reasons to opt out: a process that forbids extra threads
-    // (seccomp, strict core isolation), or that forks and keeps using the
-    // Domain in the child. Ignored by the pci transport (nothing to read).
+    // drops it. The reason to opt out: a process that must not have extra
+    // threads (seccomp, strict core isolation). Ignored by the pci transport
+    // (nothing to read).
     bool reader_thread = true;
 };
 

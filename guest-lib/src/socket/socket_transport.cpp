@@ -36,6 +36,14 @@ SocketTransport::SocketTransport(std::string name, SocketHandshake first, std::v
     fork_guard_ = std::make_unique<ForkGuard>(mu_, [this] {
         forked_ = true;
         if (reader_) reader_->forget_after_fork();
+        // The child never reads the connections: holding copies of them
+        // would only keep one alive (unread, until the server drops it)
+        // after the parent closes its Domain.
+        socket_.reset();
+        for (MemoryOnlySegment& s : more_) {
+            s.socket.reset();
+            s.closed = true;
+        }
     });
 }
 
@@ -58,18 +66,29 @@ Status SocketTransport::start_reader() {
 }
 
 void SocketTransport::read_until_woken(int wake_fd) {
+    // A connection can poll readable with only part of a message in it (the
+    // server sends the rest when its buffer drains). Normally that lasts
+    // microseconds; a server that never sends the rest must not make this
+    // thread spin, so passes that take nothing back off (1 ms .. 100 ms).
+    auto backoff = std::chrono::milliseconds(0);
     for (;;) {
         std::vector<int> fds;
         {
             std::lock_guard lock(mu_);
             fds = live_connections_locked();
         }
+        if (backoff.count() > 0) {
+            auto woken = sys::wait_readable(wake_fd, backoff);
+            if (!woken || *woken) return;
+        }
         fds.push_back(wake_fd);
         auto ready = sys::wait_any_readable(fds, std::chrono::milliseconds(-1));
         if (!ready) return;  // poll itself failed (EFAULT/ENOMEM): nothing sane left to do
         if (std::find(ready->begin(), ready->end(), wake_fd) != ready->end()) return;
         std::lock_guard lock(mu_);
-        drain_locked();
+        const bool took = drain_locked();
+        backoff = took ? std::chrono::milliseconds(0)
+                       : std::clamp(backoff * 2, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     }
 }
 
@@ -81,15 +100,16 @@ std::vector<int> SocketTransport::live_connections_locked() const {
     return fds;
 }
 
-void SocketTransport::drain_locked() {
-    if (forked_) return;  // the parent owns the connections
-    drain_domain_connection_locked();
-    drain_memory_only_locked();
+bool SocketTransport::drain_locked() {
+    if (forked_) return false;  // the parent owns the connections
+    const bool took = drain_domain_connection_locked() | drain_memory_only_locked();
     signal_if_pending_locked();
     table_changed_.notify_all();
+    return took;
 }
 
-void SocketTransport::drain_domain_connection_locked() {
+bool SocketTransport::drain_domain_connection_locked() {
+    bool took = false;
     while (!connection_error_) {
         auto m = sys::try_receive_message(socket_.get());
         if (!m) {
@@ -100,25 +120,30 @@ void SocketTransport::drain_domain_connection_locked() {
                 e.sys == ECONNRESET
                     ? make_error(name_ + ": the server closed the connection (the mapping stays valid)", ECONNRESET)
                     : make_error(name_ + ": server connection: " + e.message, e.sys);
-            return;
+            return true;
         }
-        if (!m->has_value()) return;
+        if (!m->has_value()) break;
         table_.apply((*m)->value, std::move((*m)->fd));
+        took = true;
     }
+    return took;
 }
 
-void SocketTransport::drain_memory_only_locked() {
+bool SocketTransport::drain_memory_only_locked() {
+    bool took = false;
     for (MemoryOnlySegment& s : more_) {
         while (!s.closed) {
             auto m = sys::try_receive_message(s.socket.get());
             // The server hangs up on every segment at once (segment 0
             // reports it) or broke the protocol: the mapping stays.
             if (!m) s.closed = true;
-            if (!m || !m->has_value()) break;
+            if (m && !m->has_value()) break;
             // A join's eventfd or a leave: nothing for a memory-only
             // segment; the eventfd closes here.
+            took = true;
         }
     }
+    return took;
 }
 
 void SocketTransport::signal_if_pending_locked() {

@@ -28,8 +28,8 @@
 // One mutex guards the peer table and the connections; the reader takes it
 // only to apply messages, never while blocking. fork() is made safe by a
 // ForkGuard (fork_guard.h): the child's copy keeps the memory, the
-// eventfds and the peer set of the moment, and never reads the
-// connections, which the parent still owns.
+// eventfds and the peer set of the moment, never reads the connections
+// (the parent still owns them) and closes its copies of them at once.
 //
 // Each segment is mapped at its header's map_address when it has one (the
 // config's "vaddr"), else anywhere; R/O when the fd or the header says so.
@@ -124,12 +124,13 @@ private:
     };
 
     // Reads everything pending on every connection, without blocking, and
-    // applies it. Caller holds mu_.
-    void drain_locked();
+    // applies it. Caller holds mu_. True when it took anything (a message,
+    // or the end of a connection).
+    bool drain_locked();
     // drain_locked for segment 0: join/leave messages into the table.
-    void drain_domain_connection_locked();
+    bool drain_domain_connection_locked();
     // What the server sent on segments 1.. is for their own peers: dropped.
-    void drain_memory_only_locked();
+    bool drain_memory_only_locked();
     // Signals events_ready_ when something is pending for events(). Caller holds mu_.
     void signal_if_pending_locked();
     // The connections still worth watching. Caller holds mu_.
