@@ -191,8 +191,9 @@ int SocketTransport::ring_target(std::unique_lock<std::mutex>& lock, PeerId peer
         if (reader_) {
             table_changed_.wait_until(lock, deadline);
         } else {
+            const int sock = socket_.get();
             lock.unlock();
-            (void)sys::wait_readable(socket_.get(), std::chrono::milliseconds(10));
+            (void)sys::wait_readable(sock, std::chrono::milliseconds(10));
             lock.lock();
             drain_locked();
         }
