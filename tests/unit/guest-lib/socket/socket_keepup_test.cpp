@@ -53,11 +53,14 @@ memdomain Pair {
 // kernel's socket buffer holds (a few hundred 8-byte messages with fds).
 constexpr int kChurn = 400;
 
+// Threads of this process named md-reader (a sanitizer's runtime may add
+// threads of its own: count only ours).
 int thread_count() {
     int n = 0;
     DIR* d = ::opendir("/proc/self/task");
     while (dirent* e = ::readdir(d))
-        if (e->d_name[0] != '.') ++n;
+        if (e->d_name[0] != '.' && read_file(std::string("/proc/self/task/") + e->d_name + "/comm") == "md-reader\n")
+            ++n;
     ::closedir(d);
     return n;
 }
