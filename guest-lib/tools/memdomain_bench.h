@@ -48,6 +48,7 @@ struct EndResult {
     std::uint64_t sleeps = 0, wakeups = 0, invalid = 0;
     std::vector<std::uint32_t> rtt_ns;  // ping
     std::string error;            // empty when the end ran to completion
+    int error_errno = 0;
 };
 
 const char* test_name(Test t);

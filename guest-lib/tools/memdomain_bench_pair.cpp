@@ -119,7 +119,7 @@ int run_single(const BenchOptions& o, Role role) {
     const bool sends = role == Role::Tx || role == Role::Ping;
     Report rep = combine(o, sends ? &r : nullptr, sends ? nullptr : &r);
     print(rep, o.json);
-    if (!r.error.empty() && r.error.find("no domain") != std::string::npos) return tools::kExitNotFound;
+    if (r.error_errno == ENOENT) return tools::kExitNotFound;
     return rep.ok ? tools::kExitOk : tools::kExitError;
 }
 

@@ -24,6 +24,12 @@ void jitter(std::mt19937& rng, int max_ns) {
     while (Clock::now() < until) cpu_relax();
 }
 
+EndResult& failed(EndResult& r, const Error& e) {
+    r.error = e.message;
+    r.error_errno = e.sys;
+    return r;
+}
+
 void take_stats(EndResult& r, const ChannelStats& s) {
     r.sleeps += s.sleeps;
     r.wakeups += s.wakeups;
@@ -57,9 +63,9 @@ EndResult run_tx(const BenchOptions& o) {
     EndResult r;
     r.role = "tx";
     auto s = open_session(o, 1);
-    if (!s) return r.error = s.error().message, r;
+    if (!s) return failed(r, s.error());
     auto ch = create_channel(*s, o, fwd_name(o));
-    if (!ch) return r.error = ch.error().message, r;
+    if (!ch) return failed(r, ch.error());
     Sender tx(*ch, o);
     std::mt19937 rng(1);
     const auto t0 = Clock::now();
@@ -70,10 +76,10 @@ EndResult run_tx(const BenchOptions& o) {
         jitter(rng, o.jitter_ns);
         const auto want = static_cast<std::uint32_t>(o.count > 0 ? std::min<std::uint64_t>(o.batch, o.count - seq) : o.batch);
         auto n = tx.send(seq, want);
-        if (!n) return r.error = n.error().message, r;
+        if (!n) return failed(r, n.error());
         seq += *n;
         if (*n == 0) {
-            if (auto st = tx.idle(); !st) return r.error = st.error().message, r;
+            if (auto st = tx.idle(); !st) return failed(r, st.error());
             if (!ch->consumer_alive()) return r.error = "the consumer went away", r;
         }
     }
@@ -92,21 +98,21 @@ EndResult run_rx(const BenchOptions& o) {
     EndResult r;
     r.role = "rx";
     auto s = open_session(o, 0);
-    if (!s) return r.error = s.error().message, r;
+    if (!s) return failed(r, s.error());
     auto ch = open_channel(*s, o, fwd_name(o));
-    if (!ch) return r.error = ch.error().message, r;
+    if (!ch) return failed(r, ch.error());
     Receiver rx(*ch, o);
     Checker check{o, r};
     Clock::time_point t0{}, last = Clock::now();
     while (!check.ended) {
         auto n = rx.poll(check);
-        if (!n) return r.error = n.error().message, r;
+        if (!n) return failed(r, n.error());
         if (*n > 0) {
             if (t0 == Clock::time_point{}) t0 = Clock::now();
             last = Clock::now();
             continue;
         }
-        if (auto st = rx.idle(); !st) return r.error = st.error().message, r;
+        if (auto st = rx.idle(); !st) return failed(r, st.error());
         if (Clock::now() - last > std::chrono::milliseconds(o.timeout_ms))
             return r.error = "no message for " + std::to_string(o.timeout_ms) + " ms", r;
     }
@@ -132,11 +138,11 @@ EndResult run_ping(const BenchOptions& o) {
     EndResult r;
     r.role = "ping";
     auto s = open_session(o, 1);
-    if (!s) return r.error = s.error().message, r;
+    if (!s) return failed(r, s.error());
     auto out = create_channel(*s, o, ping_name(o));
-    if (!out) return r.error = out.error().message, r;
+    if (!out) return failed(r, out.error());
     auto in = open_channel(*s, o, pong_name(o));
-    if (!in) return r.error = in.error().message, r;
+    if (!in) return failed(r, in.error());
     Sender tx(*out, o);
     Receiver rx(*in, o);
     std::mt19937 rng(3);
@@ -148,9 +154,9 @@ EndResult run_ping(const BenchOptions& o) {
         const auto start = Clock::now();
         for (;;) {
             auto n = tx.send(seq, 1);
-            if (!n) return r.error = n.error().message, r;
+            if (!n) return failed(r, n.error());
             if (*n == 1) break;
-            if (auto st = tx.idle(); !st) return r.error = st.error().message, r;
+            if (auto st = tx.idle(); !st) return failed(r, st.error());
         }
         bool ok = false;
         auto st = await_one(rx, o, [&](const std::byte* p, std::uint32_t len) {
@@ -176,11 +182,11 @@ EndResult run_pong(const BenchOptions& o) {
     EndResult r;
     r.role = "pong";
     auto s = open_session(o, 1);
-    if (!s) return r.error = s.error().message, r;
+    if (!s) return failed(r, s.error());
     auto in = open_channel(*s, o, ping_name(o));
-    if (!in) return r.error = in.error().message, r;
+    if (!in) return failed(r, in.error());
     auto out = create_channel(*s, o, pong_name(o));
-    if (!out) return r.error = out.error().message, r;
+    if (!out) return failed(r, out.error());
     Sender tx(*out, o);
     Receiver rx(*in, o);
     Checker check{o, r};
@@ -189,14 +195,14 @@ EndResult run_pong(const BenchOptions& o) {
     while (!check.ended) {
         const std::uint64_t before = r.messages;
         auto st = await_one(rx, o, check);
-        if (!st) return r.error = st.error().message, r;
+        if (!st) return failed(r, st.error());
         if (r.messages == before) continue;  // END (or a stray)
         jitter(rng, o.jitter_ns);
         for (;;) {
             auto n = tx.send(check.expect - 1, 1);
-            if (!n) return r.error = n.error().message, r;
+            if (!n) return failed(r, n.error());
             if (*n == 1) break;
-            if (auto st2 = tx.idle(); !st2) return r.error = st2.error().message, r;
+            if (auto st2 = tx.idle(); !st2) return failed(r, st2.error());
         }
     }
     r.seconds = since(t0);
