@@ -28,6 +28,8 @@ TEST(AreaGeometry, ArenasStartOnAPageBoundaryOfTheSegmentAfterTheTable) {
 
 TEST(AreaGeometry, DefaultSlotIsThePageAtLeastOneMebibyteAndAtMost4096Slots) {
     EXPECT_EQ(default_arena_slot_size(64 * MiB, 4 * KiB), 1 * MiB);
+    EXPECT_EQ(default_arena_slot_size(1 * MiB - 8 * KiB, 4 * KiB), 32 * KiB);  // 16 slots in a small domain
+    EXPECT_EQ(default_arena_slot_size(16 * MiB, 2 * MiB), 2 * MiB);           // never below the page
     EXPECT_EQ(default_arena_slot_size(64 * MiB, 2 * MiB), 2 * MiB);
     EXPECT_EQ(default_arena_slot_size(64 * GiB, 2 * MiB), 16 * MiB);
     EXPECT_EQ(default_arena_slot_size(4 * GiB, 1 * GiB), 1 * GiB);
