@@ -45,10 +45,13 @@
 // (Stats::invalid), a bad index is EBADMSG. Nothing a peer writes can make
 // the other read or write outside the domain's data area.
 //
-// Threads: one thread per end. Each end calls its Domain's notify/wait, and
-// a Domain is not thread-safe: two ends on one Domain (e.g. a ping and a pong
-// channel in one process) must be used from one thread, or locked. The
-// DataArea (and the producer's Arena) must outlive the channel.
+// Threads: one thread per end. Ends made from one DataArea may run on
+// different threads: their doorbell rings go through the DataArea, which
+// serialises them on the Domain. Each end waits on its own vector, so ends
+// that sleep on different threads must use different vectors, and the
+// application must not call the same Domain's notify/wait meanwhile (a
+// Domain is not thread-safe). The DataArea (and the producer's Arena) must
+// outlive the channel.
 #pragma once
 
 #include <chrono>
@@ -176,6 +179,11 @@ public:
     // true means sleep now; false means there is room or a return already.
     Result<bool> arm();
     void disarm();
+
+    // Messages sent that the consumer has not taken off the ring yet (its
+    // position as last published; a corrupt one reads as 0). For a clean
+    // stop: wait until this is 0 before closing.
+    std::uint32_t unread() const;
 
     // Whether a consumer is attached and live.
     bool consumer_alive() const;

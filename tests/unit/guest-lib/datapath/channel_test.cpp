@@ -107,11 +107,13 @@ TEST_F(Channels, FullAndEmptyAreZeroNotErrors) {
     EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
     std::vector<std::span<const std::byte>> msgs(6, std::span<const std::byte>(b, 10));
     EXPECT_EQ(*tx.send_copy(msgs), 4u);
+    EXPECT_EQ(tx.unread(), 4u);
     EXPECT_EQ(*tx.send_copy(msgs), 0u);
     EXPECT_EQ(*rx.recv_copy(std::span(into).subspan(0, 3), lens), 3u);
     EXPECT_EQ(*tx.send_copy(msgs), 3u);
     EXPECT_EQ(*rx.recv_copy(into, lens), 4u);
     EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
+    EXPECT_EQ(tx.unread(), 0u);
 }
 
 TEST_F(Channels, RefusalsSayWhatIsWrong) {
