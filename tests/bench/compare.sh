@@ -121,13 +121,18 @@ memif() {
         --total-num-mbufs=16384 --stats-period 1 --auto-start --nb-cores=1 >"$work/memif-rx.log" 2>&1 &
     rx=$!
     # Rx-pps is printed once a second: run long enough for a few samples.
-    sleep "$(awk -v s="$seconds" 'BEGIN { if (s < 2) s = 2; printf "%d", s + 2.5 }')"
+    sleep "$(awk -v s="$seconds" 'BEGIN { if (s < 2) s = 2; printf "%d", s + 4 }')"
     kill -INT "$tx" 2>/dev/null || true   # the sender first, as SANDBOX.md says
     wait "$tx" 2>/dev/null || true
     kill -INT "$rx" 2>/dev/null || true
     wait "$rx" 2>/dev/null || true
-    grep -o 'Rx-pps: *[0-9]*' "$work/memif-rx.log" | awk '{ print $2 }' | awk '$1 > 0' | tail -n +2 |
-        sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; printf "%.3f\n", v[int((NR + 1) / 2)] / 1e6 }'
+    # Non-zero samples; the first is a ramp-up second unless it is all there is.
+    grep -o 'Rx-pps: *[0-9]*' "$work/memif-rx.log" | awk '{ print $2 }' | awk '$1 > 0' |
+        awk '{ v[NR] = $1 } END { for (i = (NR >= 3 ? 2 : 1); i <= NR; i++) print v[i] }' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; printf "%.3f\n", v[int((NR + 1) / 2)] / 1e6 }' || {
+        echo "compare.sh: net_memif $1 B gave no Rx-pps samples; testpmd said:" >&2
+        grep -iE "error|fail|cannot|Rx-pps" "$work/memif-tx.log" "$work/memif-rx.log" | tail -n 12 >&2
+        return 1
+    }
 }
 
 attach_us() { "$attach" --rounds 5 --page 4K 2>&1 | awk '/^ *static attach  / { print $3; exit }'; }
@@ -163,13 +168,17 @@ row() {
         "$name" "$m" "$unit" "$mlo" "$mhi" "$base" "$b" "$unit" "$blo" "$bhi" "$ratio" "$tgt" "$verdict"
 }
 
-# Runs `runs` alternating rounds of two commands; fills A and B.
+# Runs `runs` alternating rounds of two commands; fills A and B. A failed
+# round is reported and leaves the row out.
 alternate() {
     A=
     B=
+    local a b
     for _ in $(seq "$runs"); do
-        A="$A $($1)" || return 1
-        B="$B $($2)" || return 1
+        a=$($1) || { echo "compare.sh: '$1' failed: row left out" >&2; return 1; }
+        b=$($2) || { echo "compare.sh: '$2' failed: row left out" >&2; return 1; }
+        A="$A $a"
+        B="$B $b"
     done
 }
 
