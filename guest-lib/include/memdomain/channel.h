@@ -230,8 +230,11 @@ public:
     // ZeroCopy: up to out.size() messages, payload in place. Returns how
     // many. EPERM in Copy mode.
     Result<std::uint32_t> recv(std::span<Message> out);
-    // ZeroCopy: hands messages from recv() back to the producer. EPERM in
-    // Copy mode. EBADMSG if the producer's index is corrupt.
+    // ZeroCopy: hands messages from recv() back to the producer, all or
+    // none. EPERM in Copy mode, EINVAL for more messages than the ring
+    // holds, EAGAIN when the return ring has no room (only a producer that
+    // stopped reclaiming fills it: at most `slots` messages are in flight),
+    // EBADMSG if the producer's index is corrupt.
     Status release(std::span<const Message> messages);
 
     // Waits up to `timeout` (negative: forever) for a message, sleeping on

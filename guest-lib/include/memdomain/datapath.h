@@ -252,7 +252,9 @@ int md_chan_recover(struct md_chan *ch);
  * lens[i]. */
 int md_chan_recv_copy(struct md_chan *ch, void *const *bufs, const uint32_t *caps, uint32_t *lens, uint32_t n);
 int md_chan_recv(struct md_chan *ch, struct md_msg *out, uint32_t cap);
-/* Returns 0, or -EPERM, -EBADMSG. */
+/* Hands all n messages back, or none. Returns 0, or -EPERM (wrong end or
+ * mode), -EINVAL (n exceeds the ring), -EAGAIN (the return ring is full: the
+ * producer is not reclaiming), -EBADMSG (corrupt producer index). */
 int md_chan_release(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
 
 /* Sleeping. md_chan_wait blocks up to timeout_ms (negative: forever) until
