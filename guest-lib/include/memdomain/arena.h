@@ -35,7 +35,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 
 #include "memdomain/common/result.h"

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "memdomain/domain.h"
+#include "c_api_internal.h"
 
 struct md_domain {
     memdomain::Domain domain;
@@ -22,9 +23,12 @@ static_assert(MD_INSTANCE_CONTIGUOUS == memdomain::kInstanceContiguous);
 // The layout is ABI: growing it must take from `reserved`, not add to the end.
 static_assert(sizeof(void*) != 8 || sizeof(md_segment_info) == 120);
 
-namespace {
+// Shared with the data path's C API (c_api_internal.h).
+namespace memdomain::capi {
 
+namespace {
 thread_local std::string last_error;
+}  // namespace
 
 int fail(int err, std::string message) {
     last_error = std::move(message);
@@ -34,7 +38,12 @@ int fail(int err, std::string message) {
 // An Error without an errno came from a check on input (name, header): EINVAL.
 int fail(const memdomain::Error& e) { return fail(e.sys != 0 ? e.sys : EINVAL, e.message); }
 
-}  // namespace
+memdomain::Domain* domain_of(struct md_domain* d) { return d != nullptr ? &d->domain : nullptr; }
+
+}  // namespace memdomain::capi
+
+using memdomain::capi::fail;
+using memdomain::capi::last_error;
 
 extern "C" {
 

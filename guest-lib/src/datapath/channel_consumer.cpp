@@ -1,0 +1,280 @@
+// The consumer end: finding a channel by name and checking everything about
+// it before use, then receiving (copy or in place) and returning buffers.
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "channel_view.h"
+#include "directory_ops.h"
+
+namespace memdomain {
+
+using namespace detail;
+
+struct ChannelConsumer::State {
+    ChannelView v;
+    std::uint64_t attach_word = 0;
+    std::uint64_t cons = 0;            // next forward position
+    std::uint64_t ret_prod = 0;        // next return position
+    std::uint64_t ret_tail_cache = 0;  // the producer's ret_tail, as last read
+    ChannelStats stats;
+
+    bool has_message(std::memory_order order) const {
+        std::uint64_t w1;
+        return v.ready(v.fwd_entry(cons), cons, w1, order);
+    }
+    // Room for `want` returns (EBADMSG: the producer's tail is impossible).
+    Result<std::uint32_t> ret_room(std::uint32_t want);
+    void put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token);
+    // After a batch: publish our positions and ring a sleeping producer.
+    void finish_batch(bool consumed, bool returned);
+};
+
+namespace {
+
+Error chan_error(int err, const std::string& what) { return make_error("channel: " + what, err); }
+
+// Everything the consumer will rely on, from the header's first line,
+// checked against the directory entry and our own geometry.
+Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
+    if (e.type != kDirectoryTypeChannel) return chan_error(EPROTO, "'" + e.name + "' is not a channel");
+    if (e.offset % 64 != 0 || e.size < kChannelHeaderSize)
+        return chan_error(EPROTO, "'" + e.name + "' has a misaligned or short range");
+    ChannelHeader h;
+    copy_from_shared(&h, core.data + e.offset, 64);
+    if (std::memcmp(h.magic, kChannelMagic, sizeof h.magic) != 0)
+        return chan_error(EPROTO, "'" + e.name + "' has no channel magic");
+    if (h.layout_version != kChannelLayoutVersion)
+        return chan_error(EPROTONOSUPPORT, "'" + e.name + "' has channel layout " + std::to_string(h.layout_version) +
+                                               ", this library " + std::to_string(kChannelLayoutVersion));
+    const auto mode = static_cast<ChannelMode>(h.mode);
+    const ChannelGeometry g = channel_geometry(mode, h.slots, mode == ChannelMode::Copy ? h.slot_payload : 0);
+    const bool zero_ok = mode != ChannelMode::ZeroCopy || h.slot_payload == 0;
+    if (h.header_size != kChannelHeaderSize || !g.ok || !zero_ok || g.fwd_entry_size != h.fwd_entry_size ||
+        g.total > e.size)
+        return chan_error(EPROTO, "'" + e.name + "' has an inconsistent header (slots " + std::to_string(h.slots) +
+                                      ", mode " + std::to_string(h.mode) + ")");
+    if (h.consumer_vector >= core.port->vectors() || h.producer_vector >= core.port->vectors())
+        return chan_error(EPROTO, "'" + e.name + "' names a vector the domain does not have");
+    if (h.producer != pack(e.owner)) return chan_error(EPROTO, "'" + e.name + "' was built by another peer");
+    if (mode == ChannelMode::ZeroCopy &&
+        (h.region_size == 0 || h.region_offset < core.geo.arena_offset || h.region_offset > core.arena_area_end() ||
+         h.region_size > core.arena_area_end() - h.region_offset))
+        return chan_error(EPROTO, "'" + e.name + "' has a buffer region outside the arenas");
+    ChannelView v;
+    v.core = &core;
+    v.offset = e.offset;
+    v.hdr = reinterpret_cast<ChannelHeader*>(core.data + e.offset);
+    v.fwd = core.data + e.offset + g.fwd_offset;
+    v.fwd_offset = e.offset + g.fwd_offset;
+    v.ret = g.ret_offset != 0 ? core.data + e.offset + g.ret_offset : nullptr;
+    v.slots = h.slots;
+    v.mask = h.slots - 1;
+    v.shift = g.shift;
+    v.stride = g.fwd_entry_size;
+    v.mode = mode;
+    v.slot_payload = mode == ChannelMode::Copy ? h.slot_payload : 0;
+    v.region_offset = h.region_offset;
+    v.region_size = h.region_size;
+    v.producer = e.owner;
+    v.config.slots = h.slots;
+    v.config.mode = mode;
+    v.config.slot_payload = h.slot_payload;
+    v.config.pool_buffers = 0;
+    v.config.consumer_vector = h.consumer_vector;
+    v.config.producer_vector = h.producer_vector;
+    v.config.memory_offset = e.offset;
+    return v;
+}
+
+}  // namespace
+
+Result<ChannelConsumer> ChannelConsumer::open(DataArea& area, std::string_view name) {
+    AreaCore& core = area.core();
+    MD_ASSIGN_OR_RETURN(DirectoryEntry e, dir_lookup(core, name));
+    MD_ASSIGN_OR_RETURN(ChannelView v, check_channel(core, e));
+    if (!core.writable) return chan_error(EROFS, "read-only peer cannot consume");
+    if (word64(&v.hdr->producer_state).load(std::memory_order_acquire) != kProducerOpen || !core.is_live(v.producer))
+        return chan_error(EOWNERDEAD, "the producer of '" + e.name + "' is gone");
+    auto s = std::make_unique<State>();
+    s->v = v;
+    s->attach_word = kConsumerAttached | pack(core.self);
+    auto consumer = word64(&v.hdr->consumer);
+    std::uint64_t expected = 0;
+    if (!consumer.compare_exchange_strong(expected, s->attach_word, std::memory_order_acq_rel)) {
+        const bool live = (expected & kConsumerKindMask) == kConsumerAttached &&
+                          core.is_live(unpack(static_cast<std::uint32_t>(expected)));
+        return chan_error(EBUSY, live ? "'" + e.name + "' has a consumer"
+                                      : "'" + e.name + "' still holds a dead consumer: its producer must recover()");
+    }
+    s->cons = word64(&v.hdr->fwd_tail).load(std::memory_order_acquire);
+    s->ret_prod = word64(&v.hdr->ret_tail).load(std::memory_order_acquire);
+    s->ret_tail_cache = s->ret_prod;
+    word64(&v.hdr->ret_head).store(s->ret_prod, std::memory_order_relaxed);
+    return ChannelConsumer(std::move(s));
+}
+
+ChannelConsumer::ChannelConsumer(std::unique_ptr<State> s) : s_(std::move(s)) {}
+ChannelConsumer::ChannelConsumer(ChannelConsumer&&) noexcept = default;
+ChannelConsumer& ChannelConsumer::operator=(ChannelConsumer&&) noexcept = default;
+ChannelConsumer::~ChannelConsumer() {
+    if (!s_) return;
+    word32(&s_->v.hdr->consumer_sleeping).store(kAwake, std::memory_order_relaxed);
+    std::uint64_t expected = s_->attach_word;
+    word64(&s_->v.hdr->consumer).compare_exchange_strong(expected, 0, std::memory_order_acq_rel);
+}
+
+Result<std::uint32_t> ChannelConsumer::State::ret_room(std::uint32_t want) {
+    std::uint64_t avail = v.slots - (ret_prod - ret_tail_cache);
+    if (avail < want) {
+        const std::uint64_t t = word64(&v.hdr->ret_tail).load(std::memory_order_acquire);
+        if (t > ret_prod || ret_prod - t > v.slots)
+            return chan_error(EBADMSG, "the producer's return index " + std::to_string(t) + " is impossible (ours is " +
+                                           std::to_string(ret_prod) + ")");
+        ret_tail_cache = t;
+        avail = v.slots - (ret_prod - t);
+    }
+    return static_cast<std::uint32_t>(avail < want ? avail : want);
+}
+
+void ChannelConsumer::State::put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token) {
+    std::byte* e = v.ret_entry(ret_prod);
+    ChannelView::w0(e).store(entry_word0(offset, 0), std::memory_order_relaxed);
+    ChannelView::w1(e).store(entry_word1(length, token, marker_for(ret_prod, v.shift)),
+                             std::memory_order_release);
+    ++ret_prod;
+}
+
+void ChannelConsumer::State::finish_batch(bool consumed, bool returned) {
+    if (consumed) word64(&v.hdr->fwd_tail).store(cons, std::memory_order_release);
+    if (returned) word64(&v.hdr->ret_head).store(ret_prod, std::memory_order_relaxed);
+    if (wake_if_sleeping(*v.core, &v.hdr->producer_sleeping, v.producer.id, v.config.producer_vector))
+        ++stats.wakeups;
+}
+
+Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::byte>> into,
+                                                 std::span<std::uint32_t> lengths) {
+    State& s = *s_;
+    const auto n = static_cast<std::uint32_t>(std::min({into.size(), lengths.size(), std::size_t{kChannelMaxSlots}}));
+    const bool copy = s.v.mode == ChannelMode::Copy;
+    std::uint32_t returns = 0;
+    if (!copy) {
+        auto room = s.ret_room(n);
+        if (!room) return std::move(room).error();
+        returns = *room;
+    }
+    const std::uint64_t start = s.cons;
+    std::uint32_t got = 0, returned = 0;
+    // Bounded by one ring: entries dropped as invalid count against it too.
+    for (std::uint32_t seen = 0; got < n && seen < s.v.slots; ++seen) {
+        std::byte* e = s.v.fwd_entry(s.cons);
+        std::uint64_t w1;
+        if (!s.v.ready(e, s.cons, w1, std::memory_order_acquire)) break;
+        const auto len = static_cast<std::uint32_t>(w1);
+        if (copy) {
+            ++s.cons;
+            if (len > s.v.slot_payload) {
+                ++s.stats.invalid;
+                continue;
+            }
+            std::memcpy(into[got].data(), e + kDescriptorSize, std::min<std::size_t>(len, into[got].size()));
+        } else {
+            if (returned == returns) break;  // no room to give it back
+            const std::uint64_t off = ChannelView::w0(e).load(std::memory_order_relaxed) & kOffsetMask;
+            ++s.cons;
+            const bool ok = s.v.in_region(off, len);
+            if (ok) std::memcpy(into[got].data(), s.v.core->data + off, std::min<std::size_t>(len, into[got].size()));
+            s.put_return(off, len, static_cast<std::uint16_t>(w1 >> 32));
+            ++returned;
+            if (!ok) {
+                ++s.stats.invalid;
+                continue;
+            }
+        }
+        lengths[got++] = len;
+        s.stats.bytes += len;
+    }
+    s.stats.messages += got;
+    s.stats.returned += returned;
+    if (s.cons != start) s.finish_batch(true, returned > 0);
+    return got;
+}
+
+Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out) {
+    State& s = *s_;
+    if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "recv() is for zero-copy channels: use recv_copy()");
+    const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
+    const std::uint64_t start = s.cons;
+    std::uint32_t got = 0;
+    bool returned = false;
+    for (std::uint32_t seen = 0; got < n && seen < s.v.slots; ++seen) {
+        std::byte* e = s.v.fwd_entry(s.cons);
+        std::uint64_t w1;
+        if (!s.v.ready(e, s.cons, w1, std::memory_order_acquire)) break;
+        const std::uint64_t w0 = ChannelView::w0(e).load(std::memory_order_relaxed);
+        const std::uint64_t off = w0 & kOffsetMask;
+        const auto len = static_cast<std::uint32_t>(w1);
+        const auto token = static_cast<std::uint16_t>(w1 >> 32);
+        if (!s.v.in_region(off, len)) {
+            // Hand it straight back (the producer will judge it); never
+            // give the application a pointer outside the producer's arena.
+            MD_ASSIGN_OR_RETURN(std::uint32_t room, s.ret_room(1));
+            if (room == 0) break;
+            ++s.cons;
+            s.put_return(off, len, token);
+            returned = true;
+            ++s.stats.invalid;
+            continue;
+        }
+        ++s.cons;
+        Message& m = out[got++];
+        m.data = s.v.core->data + off;
+        m.offset = off;
+        m.length = len;
+        m.flags = static_cast<std::uint16_t>(w0 >> 48);
+        m.reserved = 0;
+        m.cookie = token;
+        s.stats.bytes += len;
+    }
+    s.stats.messages += got;
+    if (s.cons != start) s.finish_batch(true, returned);
+    return got;
+}
+
+Status ChannelConsumer::release(std::span<const Message> messages) {
+    State& s = *s_;
+    if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "release() is for zero-copy channels");
+    if (messages.empty()) return {};
+    if (messages.size() > s.v.slots) return chan_error(EINVAL, "more messages than the ring holds");
+    MD_ASSIGN_OR_RETURN(std::uint32_t room, s.ret_room(static_cast<std::uint32_t>(messages.size())));
+    if (room < messages.size())
+        return chan_error(EAGAIN, "the return ring is full (the producer is not reclaiming)");
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        s.put_return(messages[i].offset, messages[i].length, static_cast<std::uint16_t>(messages[i].cookie));
+    s.stats.returned += messages.size();
+    s.finish_batch(false, true);
+    return {};
+}
+
+Result<bool> ChannelConsumer::wait_readable(std::chrono::milliseconds timeout) {
+    State& s = *s_;
+    return sleep_until(*s.v.core, &s.v.hdr->consumer_sleeping, s.v.config.consumer_vector, timeout,
+                       [&] { return s.has_message(std::memory_order_seq_cst); }, s.stats);
+}
+
+Result<bool> ChannelConsumer::arm() {
+    State& s = *s_;
+    return arm_sleep(&s.v.hdr->consumer_sleeping, [&] { return s.has_message(std::memory_order_seq_cst); });
+}
+
+void ChannelConsumer::disarm() { disarm_sleep(*s_->v.core, &s_->v.hdr->consumer_sleeping, s_->v.config.consumer_vector); }
+int ChannelConsumer::doorbell_fd() const { return s_->v.core->port->doorbell_fd(s_->v.config.consumer_vector); }
+
+bool ChannelConsumer::producer_alive() const {
+    return word64(&s_->v.hdr->producer_state).load(std::memory_order_acquire) == kProducerOpen &&
+           s_->v.core->is_live(s_->v.producer);
+}
+const ChannelConfig& ChannelConsumer::config() const { return s_->v.config; }
+ChannelStats ChannelConsumer::stats() const { return s_->stats; }
+
+}  // namespace memdomain

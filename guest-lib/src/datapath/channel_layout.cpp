@@ -1,0 +1,40 @@
+// Channel geometry: what a config implies, computed the same way by the
+// producer (to build) and the consumer (to check what it found).
+#include "channel_layout.h"
+
+#include "shared_word.h"
+
+namespace memdomain::detail {
+
+ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload) {
+    ChannelGeometry g;
+    if (slots < 2 || slots > kChannelMaxSlots || !is_pow2(slots)) return g;
+    if (mode != ChannelMode::Copy && mode != ChannelMode::ZeroCopy) return g;
+    if (mode == ChannelMode::Copy && (slot_payload == 0 || slot_payload > kMaxSlotPayload)) return g;
+    while ((std::uint32_t{1} << g.shift) < slots) ++g.shift;
+    g.fwd_entry_size = mode == ChannelMode::Copy
+                           ? static_cast<std::uint32_t>(round_up(kDescriptorSize + slot_payload, 64))
+                           : kDescriptorSize;
+    g.fwd_offset = kChannelHeaderSize;
+    const std::uint64_t fwd_end = g.fwd_offset + std::uint64_t{slots} * g.fwd_entry_size;
+    if (mode == ChannelMode::ZeroCopy) {
+        g.ret_offset = round_up(fwd_end, 64);
+        g.total = g.ret_offset + std::uint64_t{slots} * kDescriptorSize;
+    } else {
+        g.total = fwd_end;
+    }
+    g.total = round_up(g.total, 64);
+    g.ok = true;
+    return g;
+}
+
+std::uint64_t channel_memory_size_impl(const ChannelConfig& c) {
+    const ChannelGeometry g = channel_geometry(c.mode, c.slots, c.slot_payload);
+    return g.ok ? g.total : 0;
+}
+
+}  // namespace memdomain::detail
+
+namespace memdomain {
+std::uint64_t channel_memory_size(const ChannelConfig& config) { return detail::channel_memory_size_impl(config); }
+}  // namespace memdomain

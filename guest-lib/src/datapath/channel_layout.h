@@ -1,0 +1,108 @@
+// The bytes of a channel (see memdomain/channel.h): a 512-byte header of
+// 64-byte lines, each line written by one side only, then the forward ring
+// and (zero-copy) the return ring. Ring entries start with a 16-byte
+// descriptor of two words:
+//   word0 = offset (48 bits) | flags << 48
+//   word1 = length (32 bits) | token << 32 (16 bits) | marker << 48 (16 bits)
+// word1 is stored last, with release order; the marker names the lap of the
+// position it was written for, ((pos >> log2(slots)) + 1) mod 2^16, so a
+// reader knows an entry is new without reading the writer's index. Internal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "memdomain/channel.h"
+
+namespace memdomain::detail {
+
+inline constexpr char kChannelMagic[8] = {'M', 'D', 'C', 'H', 'A', 'N', '0', '1'};
+inline constexpr std::uint32_t kChannelHeaderSize = 512;
+inline constexpr std::uint32_t kDescriptorSize = 16;
+inline constexpr std::uint32_t kMaxSlotPayload = 65536;
+inline constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 48) - 1;
+
+// ChannelHeader::consumer: 0 when no consumer is attached, else a kind in
+// the top two bits and a packed attachment in the low 32.
+inline constexpr std::uint64_t kConsumerAttached = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t kConsumerRecovering = std::uint64_t{2} << 62;  // the producer is cleaning up
+inline constexpr std::uint64_t kConsumerKindMask = std::uint64_t{3} << 62;
+// ChannelHeader::producer_state
+inline constexpr std::uint64_t kProducerOpen = 1;
+inline constexpr std::uint64_t kProducerClosed = 2;
+// The *_sleeping words: 0 awake, 1 asleep (or about to), 2 asleep and rung.
+inline constexpr std::uint32_t kAwake = 0, kSleeping = 1, kRung = 2;
+
+struct alignas(64) ChannelHeader {
+    // line 0, written once by the producer before the channel is published
+    char magic[8];                   //   0 "MDCHAN01"
+    std::uint32_t layout_version;    //   8 kChannelLayoutVersion
+    std::uint32_t header_size;       //  12 kChannelHeaderSize
+    std::uint32_t mode;              //  16 ChannelMode
+    std::uint32_t slots;             //  20 power of two
+    std::uint32_t slot_payload;      //  24 Copy: inline bytes per entry; ZeroCopy: 0
+    std::uint32_t fwd_entry_size;    //  28 round_up(16 + slot_payload, 64), or 16
+    std::uint32_t consumer_vector;   //  32
+    std::uint32_t producer_vector;   //  36
+    std::uint32_t producer;          //  40 packed attachment
+    std::uint32_t reserved0;         //  44 0
+    std::uint64_t region_offset;     //  48 zero-copy buffers lie in [region_offset, +region_size):
+    std::uint64_t region_size;       //  56   the producer's arena
+    // line 1: attach words (each written rarely, by one side)
+    std::uint64_t consumer;          //  64 consumer's (compare-and-swap)
+    std::uint64_t producer_state;    //  72 producer's: open / closed
+    std::uint8_t pad1[48];           //  80
+    // lines 2..7: one writer each
+    std::uint64_t fwd_head;          // 128 producer: next forward position (informational)
+    std::uint8_t pad2[56];
+    std::uint64_t fwd_tail;          // 192 consumer: forward entries consumed
+    std::uint8_t pad3[56];
+    std::uint64_t ret_head;          // 256 consumer: next return position (informational)
+    std::uint8_t pad4[56];
+    std::uint64_t ret_tail;          // 320 producer: returns reclaimed
+    std::uint8_t pad5[56];
+    std::uint32_t consumer_sleeping; // 384 consumer (the producer may move 1 -> 2)
+    std::uint8_t pad6[60];
+    std::uint32_t producer_sleeping; // 448 producer (the consumer may move 1 -> 2)
+    std::uint8_t pad7[60];
+};
+static_assert(sizeof(ChannelHeader) == kChannelHeaderSize);
+static_assert(offsetof(ChannelHeader, layout_version) == 8);
+static_assert(offsetof(ChannelHeader, mode) == 16);
+static_assert(offsetof(ChannelHeader, slots) == 20);
+static_assert(offsetof(ChannelHeader, fwd_entry_size) == 28);
+static_assert(offsetof(ChannelHeader, producer) == 40);
+static_assert(offsetof(ChannelHeader, region_offset) == 48);
+static_assert(offsetof(ChannelHeader, consumer) == 64);
+static_assert(offsetof(ChannelHeader, producer_state) == 72);
+static_assert(offsetof(ChannelHeader, fwd_head) == 128);
+static_assert(offsetof(ChannelHeader, fwd_tail) == 192);
+static_assert(offsetof(ChannelHeader, ret_head) == 256);
+static_assert(offsetof(ChannelHeader, ret_tail) == 320);
+static_assert(offsetof(ChannelHeader, consumer_sleeping) == 384);
+static_assert(offsetof(ChannelHeader, producer_sleeping) == 448);
+static_assert(std::is_standard_layout_v<ChannelHeader> && std::is_trivially_copyable_v<ChannelHeader>);
+
+inline constexpr std::uint64_t entry_word0(std::uint64_t offset, std::uint16_t flags) {
+    return (offset & kOffsetMask) | std::uint64_t{flags} << 48;
+}
+inline constexpr std::uint64_t entry_word1(std::uint32_t length, std::uint16_t token, std::uint16_t marker) {
+    return std::uint64_t{length} | std::uint64_t{token} << 32 | std::uint64_t{marker} << 48;
+}
+inline constexpr std::uint16_t marker_for(std::uint64_t pos, std::uint32_t shift) {
+    return static_cast<std::uint16_t>((pos >> shift) + 1);
+}
+
+// The sizes a config implies; ok is false for an invalid config.
+struct ChannelGeometry {
+    bool ok = false;
+    std::uint32_t shift = 0;          // log2(slots)
+    std::uint32_t fwd_entry_size = 0;
+    std::uint64_t fwd_offset = 0;     // from the channel's start
+    std::uint64_t ret_offset = 0;     // 0 in Copy mode (no return ring)
+    std::uint64_t total = 0;
+};
+ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload);
+
+}  // namespace memdomain::detail

@@ -1,0 +1,128 @@
+// The producer end's other half: buffers coming back (reclaim), a dead
+// consumer's leftovers (recover), and sleeping until there is room.
+#include <string>
+
+#include "producer_state.h"
+
+namespace memdomain {
+
+using namespace detail;
+
+namespace {
+Error chan_error(int err, const std::string& what) { return make_error("channel: " + what, err); }
+}  // namespace
+
+void ChannelProducer::State::settle_flight(std::uint16_t token) {
+    Flight& f = flights[token];
+    f.in_use = false;
+    free_tokens.push_back(token);
+    ++stats.returned;
+    if (f.internal) {
+        const auto b = static_cast<std::uint32_t>((f.offset - pool_offset) / pool_size);
+        pool_is_free[b] = 1;
+        pool_free.push_back(b);
+        return;
+    }
+    Message m;
+    m.offset = f.offset;
+    m.data = v.core->data + f.offset;
+    m.length = f.length;
+    m.flags = f.flags;
+    m.cookie = f.cookie;
+    returned.push_back(m);
+}
+
+void ChannelProducer::State::drain_returns() {
+    if (v.ret == nullptr) return;
+    const std::uint64_t start = ret_cons;
+    // At most one ring's worth per call: a peer rewriting markers cannot
+    // keep us here.
+    for (std::uint32_t i = 0; i < v.slots; ++i) {
+        std::byte* e = v.ret_entry(ret_cons);
+        std::uint64_t w1;
+        if (!v.ready(e, ret_cons, w1, std::memory_order_acquire)) break;
+        const std::uint64_t off = ChannelView::w0(e).load(std::memory_order_relaxed) & kOffsetMask;
+        ++ret_cons;
+        const auto token = static_cast<std::uint16_t>(w1 >> 32);
+        // A return must name a message in flight, at the offset we sent it.
+        if (token >= flights.size() || !flights[token].in_use || flights[token].offset != off) {
+            ++stats.invalid;
+            continue;
+        }
+        settle_flight(token);
+    }
+    if (ret_cons != start) word64(&v.hdr->ret_tail).store(ret_cons, std::memory_order_release);
+}
+
+Result<std::uint32_t> ChannelProducer::reclaim(std::span<Message> out) {
+    State& s = *s_;
+    if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "reclaim() is for zero-copy channels");
+    if (s.returned.size() < out.size()) s.drain_returns();
+    std::uint32_t n = 0;
+    while (n < out.size() && !s.returned.empty()) {
+        out[n++] = s.returned.front();
+        s.returned.pop_front();
+    }
+    return n;
+}
+
+bool ChannelProducer::consumer_alive() const {
+    const std::uint64_t c = word64(&s_->v.hdr->consumer).load(std::memory_order_acquire);
+    return (c & kConsumerKindMask) == kConsumerAttached && s_->v.core->is_live(unpack(static_cast<std::uint32_t>(c)));
+}
+
+Result<std::uint32_t> ChannelProducer::recover() {
+    State& s = *s_;
+    auto consumer = word64(&s.v.hdr->consumer);
+    std::uint64_t c = consumer.load(std::memory_order_acquire);
+    if ((c & kConsumerKindMask) == kConsumerAttached && s.v.core->is_live(unpack(static_cast<std::uint32_t>(c))))
+        return chan_error(EBUSY, "the consumer is alive");
+    // Hold the consumer end while we clean up, so nobody attaches meanwhile.
+    const std::uint64_t mine = kConsumerRecovering | pack(s.v.core->self);
+    if (!consumer.compare_exchange_strong(c, mine, std::memory_order_acq_rel))
+        return chan_error(EBUSY, "a consumer attached meanwhile");
+    s.drain_returns();
+    std::uint32_t n = 0;
+    for (std::uint16_t t = 0; t < s.flights.size(); ++t) {
+        if (!s.flights[t].in_use) continue;
+        s.settle_flight(t);
+        ++n;
+    }
+    // What the consumer had not read is dropped: the next one starts at our
+    // position, in both rings.
+    s.tail_cache = s.prod;
+    word64(&s.v.hdr->fwd_tail).store(s.prod, std::memory_order_relaxed);
+    word64(&s.v.hdr->ret_tail).store(s.ret_cons, std::memory_order_relaxed);
+    word64(&s.v.hdr->ret_head).store(s.ret_cons, std::memory_order_relaxed);
+    word32(&s.v.hdr->consumer_sleeping).store(kAwake, std::memory_order_relaxed);
+    consumer.store(0, std::memory_order_release);
+    return n;
+}
+
+bool ChannelProducer::State::has_work() {
+    if (!returned.empty()) return true;
+    if (v.ret != nullptr) {
+        std::uint64_t w1;
+        if (v.ready(v.ret_entry(ret_cons), ret_cons, w1, std::memory_order_seq_cst)) return true;
+    }
+    auto r = room(1, std::memory_order_seq_cst);
+    if (!r) return true;  // a corrupt index: let the caller's next send report it
+    if (*r == 0) return false;
+    if (v.mode == ChannelMode::Copy) return true;
+    return !free_tokens.empty() && (pool_count == 0 || !pool_free.empty());
+}
+
+Result<bool> ChannelProducer::wait_writable(std::chrono::milliseconds timeout) {
+    State& s = *s_;
+    return sleep_until(*s.v.core, &s.v.hdr->producer_sleeping, s.v.config.producer_vector, timeout,
+                       [&] { return s.has_work(); }, s.stats);
+}
+
+Result<bool> ChannelProducer::arm() {
+    State& s = *s_;
+    return arm_sleep(&s.v.hdr->producer_sleeping, [&] { return s.has_work(); });
+}
+
+void ChannelProducer::disarm() { disarm_sleep(*s_->v.core, &s_->v.hdr->producer_sleeping, s_->v.config.producer_vector); }
+
+}  // namespace memdomain

@@ -1,0 +1,109 @@
+// What both ends of a channel keep privately about it: pointers computed
+// from their own validated geometry (never from shared memory), and the two
+// halves of the sleep/wake protocol. Internal.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "area_core.h"
+#include "channel_layout.h"
+#include "memdomain/channel.h"
+#include "shared_word.h"
+
+namespace memdomain::detail {
+
+struct ChannelView {
+    AreaCore* core = nullptr;
+    ChannelHeader* hdr = nullptr;
+    std::byte* fwd = nullptr;  // forward entry 0
+    std::byte* ret = nullptr;  // return entry 0 (zero-copy), else nullptr
+    std::uint64_t offset = 0;  // the channel's data-area offset
+    std::uint64_t fwd_offset = 0;  // data-area offset of forward entry 0
+    std::uint32_t slots = 0, mask = 0, shift = 0, stride = 0;
+    ChannelMode mode = ChannelMode::Copy;
+    std::uint32_t slot_payload = 0;
+    std::uint64_t region_offset = 0, region_size = 0;  // where zero-copy buffers may lie
+    Attachment producer;
+    ChannelConfig config;
+
+    std::byte* fwd_entry(std::uint64_t pos) const { return fwd + std::uint64_t(pos & mask) * stride; }
+    std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & mask) * kDescriptorSize; }
+    bool in_region(std::uint64_t off, std::uint64_t len) const {
+        return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
+    }
+    // Entry words (word0 at +0, word1 at +8).
+    static std::atomic_ref<std::uint64_t> w0(std::byte* e) { return word64(e); }
+    static std::atomic_ref<std::uint64_t> w1(std::byte* e) { return word64(e + 8); }
+    // Whether the entry at `pos` of a ring holds what was written for pos.
+    bool ready(std::byte* e, std::uint64_t pos, std::uint64_t& word1, std::memory_order order) const {
+        word1 = w1(e).load(order);
+        return static_cast<std::uint16_t>(word1 >> 48) == marker_for(pos, shift);
+    }
+};
+
+// Called by a writer right after its publishing stores: a full fence, then
+// the other side's sleeping word; rings it if it sleeps, once per sleep
+// (1 -> 2). With the fence in sleep_until between the sleeper's announcing
+// store and its last look at the ring, either the sleeper sees our stores
+// or we see its word (store-fence-load on both sides): no lost wake-up.
+inline bool wake_if_sleeping(AreaCore& core, std::uint32_t* sleeping, std::uint32_t peer, std::uint32_t vector) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    auto w = word32(sleeping);
+    std::uint32_t s = w.load(std::memory_order_relaxed);
+    if (s != kSleeping || !w.compare_exchange_strong(s, kRung, std::memory_order_seq_cst)) return false;
+    (void)core.port->notify(peer, vector);  // a peer that just left: nothing to wake
+    return true;
+}
+
+// The sleeping half: announce, fence, look again, only then wait on the
+// doorbell.
+template <class HasWork>
+Result<bool> sleep_until(AreaCore& core, std::uint32_t* sleeping, std::uint32_t vector,
+                         std::chrono::milliseconds timeout, HasWork has_work, ChannelStats& stats) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + (timeout.count() < 0 ? std::chrono::milliseconds(0) : timeout);
+    auto word = word32(sleeping);
+    for (;;) {
+        if (has_work()) return true;
+        word.store(kSleeping, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (has_work()) {
+            word.store(kAwake, std::memory_order_relaxed);
+            return true;
+        }
+        std::chrono::milliseconds left(-1);
+        if (timeout.count() >= 0) {
+            const auto now = clock::now();
+            if (now >= deadline) {
+                word.store(kAwake, std::memory_order_relaxed);
+                return false;
+            }
+            left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+        }
+        ++stats.sleeps;
+        auto r = core.port->wait(vector, left);
+        word.store(kAwake, std::memory_order_relaxed);
+        if (!r) return std::move(r).error();
+    }
+}
+
+// arm(): the first half of sleep_until for event loops.
+template <class HasWork>
+bool arm_sleep(std::uint32_t* sleeping, HasWork has_work) {
+    auto word = word32(sleeping);
+    word.store(kSleeping, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!has_work()) return true;
+    word.store(kAwake, std::memory_order_relaxed);
+    return false;
+}
+
+inline void disarm_sleep(AreaCore& core, std::uint32_t* sleeping, std::uint32_t vector) {
+    word32(sleeping).store(kAwake, std::memory_order_relaxed);
+    (void)core.port->wait(vector, std::chrono::milliseconds(0));  // drain the coalesced count
+}
+
+}  // namespace memdomain::detail

@@ -1,0 +1,64 @@
+// The producer end's private state: its positions, the record of every
+// zero-copy message in flight (what a return is checked against), and the
+// library's buffer pool. None of it lives in shared memory. Internal.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "channel_view.h"
+#include "memdomain/channel.h"
+
+namespace memdomain {
+
+struct ChannelProducer::State {
+    detail::ChannelView v;
+    Arena* arena = nullptr;
+    std::string name;
+    bool published = false;
+    std::uint64_t mem_alloc = kNone, pool_alloc = kNone;  // what create() took from the arena
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+
+    std::uint64_t prod = 0;        // next forward position
+    std::uint64_t tail_cache = 0;  // the consumer's fwd_tail, as last read
+    std::uint64_t ret_cons = 0;    // next return position
+
+    // Zero-copy: one record per token; a token travels with each message.
+    struct Flight {
+        std::uint64_t offset = 0;
+        std::uint64_t cookie = 0;
+        std::uint32_t length = 0;
+        std::uint16_t flags = 0;
+        bool in_use = false;
+        bool internal = false;  // a pool buffer send_copy took: freed on return, not reported
+    };
+    std::vector<Flight> flights;
+    std::vector<std::uint16_t> free_tokens;
+    std::deque<Message> returned;  // reclaimed or recovered, not yet handed out
+
+    // The pool: pool_count buffers of pool_size bytes from pool_offset.
+    std::uint64_t pool_offset = 0;
+    std::uint32_t pool_count = 0, pool_size = 0;
+    std::vector<std::uint32_t> pool_free;
+    std::vector<std::uint8_t> pool_is_free;
+
+    ChannelStats stats;
+
+    // Room in the forward ring for up to `want` entries (EBADMSG: the
+    // consumer's tail is impossible).
+    Result<std::uint32_t> room(std::uint32_t want, std::memory_order order = std::memory_order_acquire);
+    // Writes one forward entry at prod and advances it.
+    void put(std::uint64_t offset, std::uint32_t length, std::uint16_t flags, std::uint16_t token);
+    // After a batch: publish the head and ring a sleeping consumer.
+    void finish_batch();
+    // Takes returns off the return ring: pool buffers of send_copy go back
+    // to the pool, the rest to `returned`.
+    void drain_returns();
+    void settle_flight(std::uint16_t token);
+    bool has_work();
+    Message pool_message(std::uint32_t index) const;
+};
+
+}  // namespace memdomain
