@@ -35,17 +35,17 @@ std::string dpdk_domain_config(const std::string& name, const std::string& size,
     return domain_config(name, size, 2, page, "R/W");
 }
 
-Run::Run(const std::string& what, std::vector<std::string> argv, const TempDir& logs) {
+DpdkProcess::DpdkProcess(const std::string& what, std::vector<std::string> argv, const TempDir& logs) {
     Process::Options o;
     o.log_path = logs.file(what + ".log");
     proc_ = Process(argv, o);
 }
 
-bool Run::wait_for(const std::string& text, std::chrono::milliseconds timeout) {
+bool DpdkProcess::wait_for(const std::string& text, std::chrono::milliseconds timeout) {
     return eventually([&] { return log().find(text) != std::string::npos; }, timeout);
 }
 
-std::optional<int> Run::stop(std::chrono::milliseconds timeout) {
+std::optional<int> DpdkProcess::stop(std::chrono::milliseconds timeout) {
     if (!proc_.running()) return proc_.wait(std::chrono::milliseconds(0));
     proc_.signal(SIGINT);
     auto st = proc_.wait(timeout);

@@ -32,9 +32,9 @@ std::string dpdk_domain_config(const std::string& name, const std::string& size 
                                const std::string& page = "4K");
 
 // A started program with its log.
-class Run {
+class DpdkProcess {
 public:
-    Run(const std::string& what, std::vector<std::string> argv, const TempDir& logs);
+    DpdkProcess(const std::string& what, std::vector<std::string> argv, const TempDir& logs);
     Process& process() { return proc_; }
     std::string log() const { return proc_.log(); }
     // Whether the log has a line containing `text` (waiting up to `timeout`).

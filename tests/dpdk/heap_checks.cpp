@@ -62,7 +62,7 @@ void objects_inside_arena(bool hugepages) {
     std::vector<std::string> argv = {peer_path()};
     for (auto& a : eal_args("0@0", hugepages, "heap", {})) argv.push_back(a);
     argv.insert(argv.end(), {"--", "heap", "--domain", name, "--socket-dir", server.socket_dir(), "--min-mb", "16"});
-    Run peer("peer", argv, logs);
+    DpdkProcess peer("peer", argv, logs);
     auto st = peer.process().wait(std::chrono::seconds(40));
     ASSERT_TRUE(st.has_value()) << peer.log();
     const std::string log = peer.log();

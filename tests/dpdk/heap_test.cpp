@@ -29,12 +29,12 @@ void exchange(bool zero_copy) {
                            "--frame", "300", "--id", id, "--timeout", "30"});
         return a;
     };
-    Run a("a", argv("0@0", "xa", "1"), logs);
-    Run b("b", argv("0@1", "xb", "2"), logs);
+    DpdkProcess a("a", argv("0@0", "xa", "1"), logs);
+    DpdkProcess b("b", argv("0@1", "xb", "2"), logs);
     auto sa = a.process().wait(std::chrono::seconds(45));
     auto sb = b.process().wait(std::chrono::seconds(15));
     ASSERT_TRUE(sa && sb) << a.log() << b.log();
-    for (Run* r : {&a, &b}) {
+    for (DpdkProcess* r : {&a, &b}) {
         const std::string log = r->log();
         EXPECT_EQ(*(r == &a ? sa : sb), 0) << log;
         EXPECT_EQ(field(log, "RESULT", "sent").value_or(""), "20000") << log;

@@ -28,8 +28,8 @@ TEST_P(TestpmdPair, ReceiverCountsExactlyWhatTheSenderSent) {
     ASSERT_TRUE(server.ok()) << server.start_error();
     TempDir logs;
     const std::string v = vdev(name, server, c.extra);
-    Run tx("tx", testpmd_argv("txonly", 1, "tx", v, c.frame), logs);
-    Run rx("rx", testpmd_argv("rxonly", 0, "rx", v, c.frame), logs);
+    DpdkProcess tx("tx", testpmd_argv("txonly", 1, "tx", v, c.frame), logs);
+    DpdkProcess rx("rx", testpmd_argv("rxonly", 0, "rx", v, c.frame), logs);
     // Frames flow once both ends are up: the receiver's periodic stats show them.
     ASSERT_TRUE(eventually([&] { return last_number(rx.log(), "Rx-pps:").value_or(0) > 0; }, std::chrono::seconds(25)))
         << rx.log() << tx.log();
@@ -60,7 +60,7 @@ TEST(TestpmdLink, FollowsTheOtherEndAcrossAKill) {
     std::vector<std::string> argv = {peer_path()};
     for (auto& a : eal_args("0@0", false, "link", {v})) argv.push_back(a);
     argv.insert(argv.end(), {"--", "link", "--domain", name, "--socket-dir", server.socket_dir()});
-    Run watcher("watcher", argv, logs);
+    DpdkProcess watcher("watcher", argv, logs);
     ASSERT_TRUE(watcher.wait_for("STARTED", std::chrono::seconds(20))) << watcher.log();
 
     auto count = [&](const std::string& what) {
@@ -70,7 +70,7 @@ TEST(TestpmdLink, FollowsTheOtherEndAcrossAKill) {
         return n;
     };
     {
-        Run sender("sender1", testpmd_argv("txonly", 1, "s1", v, 64), logs);
+        DpdkProcess sender("sender1", testpmd_argv("txonly", 1, "s1", v, 64), logs);
         ASSERT_TRUE(eventually([&] { return count("LINK up") == 1; }, std::chrono::seconds(20)))
             << watcher.log() << sender.log();
         ASSERT_TRUE(sender.wait_for("Tx-pps:", std::chrono::seconds(10))) << sender.log();
@@ -83,7 +83,7 @@ TEST(TestpmdLink, FollowsTheOtherEndAcrossAKill) {
     ASSERT_TRUE(before.has_value()) << watcher.log();
     EXPECT_GT(std::stoull(*before), 0u) << "frames flowed before the kill\n" << watcher.log();
     {
-        Run sender("sender2", testpmd_argv("txonly", 1, "s2", v, 64), logs);
+        DpdkProcess sender("sender2", testpmd_argv("txonly", 1, "s2", v, 64), logs);
         ASSERT_TRUE(eventually([&] { return count("LINK up") == 2; }, std::chrono::seconds(20)))
             << watcher.log() << sender.log();
         ASSERT_TRUE(sender.wait_for("Tx-pps:", std::chrono::seconds(10))) << sender.log();

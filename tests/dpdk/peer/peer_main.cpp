@@ -1,6 +1,7 @@
 // dpdk_peer's entry: EAL arguments first (rte_eal_init consumes them), then
 // after "--" the peer's own options (Boost.Program_options).
 #include <rte_eal.h>
+#include <rte_errno.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
