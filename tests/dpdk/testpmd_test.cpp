@@ -19,6 +19,8 @@ struct Case {
     const char* extra;  // devargs
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class TestpmdPair : public ::testing::TestWithParam<Case> {};
 
 TEST_P(TestpmdPair, ReceiverCountsExactlyWhatTheSenderSent) {
