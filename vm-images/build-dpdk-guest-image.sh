@@ -68,19 +68,26 @@ copy_to() {  # copy_to FILE DEST_PATH: dereferenced, stripped of debug info
     mkdir -p "$root$(dirname "$2")"
     strip --strip-debug -o "$root$2" "$(readlink -f "$1")" 2>/dev/null || cp -L "$1" "$root$2"
 }
-for d in $deps; do
-    copy_to "$d" "$d"
-    # The name ldd printed may be a symlink's (libc.so.6): keep both names.
-    real=$(readlink -f "$d")
-    [ "$real" = "$d" ] || copy_to "$d" "$real"
-done
+# place PATH: the real file at its real path, and PATH as a symlink to it.
+# One file, one inode, as on the host: the EAL loads every library in its
+# plugin directory, and a second copy of one (under another name) that is
+# also linked would register its driver twice (rte_panic).
+place() {
+    real=$(readlink -f "$1")
+    [ -e "$root$real" ] || copy_to "$real" "$real"
+    if [ "$real" != "$1" ] && [ ! -e "$root$1" ] && [ ! -L "$root$1" ]; then
+        mkdir -p "$root$(dirname "$1")"
+        ln -s "$real" "$root$1"
+    fi
+}
+for d in $deps $plugins; do place "$d"; done
 for l in $libs; do
-    copy_to "$l" "/usr/lib/$multiarch/$(basename "$l")"
-    soname=$(objdump -p "$l" | awk '/SONAME/ { print $2 }')
-    [ -z "$soname" ] || copy_to "$l" "/usr/lib/$multiarch/$soname"
+    copy_to "$l" "/usr/lib/$multiarch/$(basename "$(readlink -f "$l")")"
+    for n in "$(basename "$l")" "$(objdump -p "$l" | awk '/SONAME/ { print $2 }')"; do
+        [ -z "$n" ] || [ -e "$root/usr/lib/$multiarch/$n" ] || ln -s "$(basename "$(readlink -f "$l")")" "$root/usr/lib/$multiarch/$n"
+    done
 done
 copy_to "$pmd" "$pmddir/librte_net_memdomain.so"
-for p in $plugins; do copy_to "$p" "$p"; done
 mkdir -p "$root/scenarios" "$root/etc" "$root/var/run/dpdk"
 cp "$here"/dpdk/scenarios/* "$root/scenarios/"
 echo "/usr/lib/$multiarch" >"$root/etc/ld.so.conf"

@@ -16,6 +16,11 @@ namespace memdomain::test {
 namespace {
 
 TEST(DpdkVm, TestpmdTxonlyToRxonlyBetweenTwoGuests) {
+    // Debian's DPDK needs SSE4.2: QEMU runs with -cpu max (a wrapper that
+    // execs QEMU in place, so the launcher's PID is still QEMU's).
+    if (const char* q = std::getenv("MEMDOMAIN_QEMU"); q != nullptr && *q != '\0' && !std::getenv("MEMDOMAIN_QEMU_REAL"))
+        ::setenv("MEMDOMAIN_QEMU_REAL", q, 1);
+    ::setenv("MEMDOMAIN_QEMU", DPDK_GUEST_QEMU, 1);
     std::string why;
     auto image = GuestImage::find(&why);
     ASSERT_TRUE(image.has_value()) << why;

@@ -33,7 +33,10 @@ dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --no-huge -m 128 --no-shconf --no-p
     --nb-cores=1 --no-flush-rx >"$log" 2>&1 &
 pid=$!
 
-events() { grep -c "link state change" "$log" 2>/dev/null || echo 0; }
+events() {
+    n=$(grep -c "link state change" "$log" 2>/dev/null)
+    echo "${n:-0}"
+}
 # wait_events N SECONDS: until testpmd has printed N link events.
 wait_events() {
     n=0
