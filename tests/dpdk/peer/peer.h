@@ -6,6 +6,8 @@
 //             send N tagged frames, receive the other end's N, verify each
 //   link      a net_memdomain port that prints every link change (LSC) and
 //             counts what it receives until SIGTERM
+//   trickle / sleep   one frame every 100 ms to a receiver that sleeps on
+//             its Rx interrupt between them
 // Output is line-oriented "KEY value ..." for the test to parse.
 #pragma once
 
@@ -40,6 +42,8 @@ struct Range {
 int run_heap(const Options& o);
 int run_exchange(const Options& o);
 int run_link(const Options& o);
+int run_trickle(const Options& o);
+int run_sleep(const Options& o);
 
 // Attaches the heap on o.domain and prints "HEAP ..."; fills *range.
 // Returns the socket id or a negative errno (printed as "ERROR ...").

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     }
     dpdk_peer::Options o;
     po::options_description desc("dpdk_peer [EAL args] -- MODE [options]");
-    desc.add_options()("mode", po::value(&o.mode)->required(), "heap | exchange | link")(
+    desc.add_options()("mode", po::value(&o.mode)->required(), "heap | exchange | link | trickle | sleep")(
         "domain", po::value(&o.domain)->required(), "domain name")(
         "socket-dir", po::value(&o.socket_dir), "memdomaind's socket directory")(
         "count", po::value(&o.count), "frames to send (exchange)")("id", po::value(&o.id), "this peer's tag")(
@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
     if (o.mode == "heap") rc = dpdk_peer::run_heap(o);
     else if (o.mode == "exchange") rc = dpdk_peer::run_exchange(o);
     else if (o.mode == "link") rc = dpdk_peer::run_link(o);
+    else if (o.mode == "trickle") rc = dpdk_peer::run_trickle(o);
+    else if (o.mode == "sleep") rc = dpdk_peer::run_sleep(o);
     else std::printf("ERROR unknown mode '%s'\n", o.mode.c_str());
     rte_eal_cleanup();
     return rc;
