@@ -9,7 +9,9 @@
 //   any other mbuf is copied once into a channel pool buffer. Rx attaches
 //   each message to an mbuf as an external buffer (no copy at all) and hands
 //   it back to the producer when the application frees that mbuf, on
-//   whatever lcore, through an MP/SC ring the next Rx burst drains.
+//   whatever lcore, through an MP/SC ring the next Rx burst drains; frames
+//   of at most kRxCopyBelow bytes are copied instead (cheaper than that
+//   bookkeeping) and handed back at once.
 //
 // Every burst holds the attachment's lock (shared_domain.h): the channels
 // ring doorbells through a Domain, which is not thread-safe.
@@ -25,7 +27,8 @@
 namespace memdomain::dpdk::pmd {
 namespace {
 
-constexpr std::uint64_t kPoolCookie = 1;  // an mbuf pointer is never 1
+// Zero-copy Rx copies frames up to this size instead of attaching them.
+constexpr std::uint32_t kRxCopyBelow = 256;
 
 void count_consumed(RxQueue* q) {
     PortInfo* info = q->port->info;
@@ -113,8 +116,25 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     auto got = q->ch->recv({msgs.data(), n});
     if (!got || *got == 0) return 0;
     const std::uint16_t k = static_cast<std::uint16_t>(*got);
+    std::array<Message, kBurst> copied;
+    std::uint32_t nc = 0;
     for (std::uint16_t i = 0; i < k; ++i) {
         rte_mbuf* m = q->stash[i];
+        // The length is bounded by the channel (inside the producer's arena)
+        // and by a frame's size here.
+        const std::uint16_t len = static_cast<std::uint16_t>(std::min<std::uint32_t>(msgs[i].length, kMaxFrame));
+        m->port = q->port->port_id;
+        m->data_len = len;
+        m->pkt_len = len;
+        q->bytes += len;
+        pkts[i] = m;
+        if (len <= kRxCopyBelow && len <= rte_pktmbuf_tailroom(m)) {
+            // Small frames: a copy costs less than an external buffer's
+            // bookkeeping, and the message goes back at once.
+            std::memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
+            copied[nc++] = msgs[i];
+            continue;
+        }
         const std::uint32_t idx = q->zc_free.back();
         q->zc_free.pop_back();
         RxQueue::ZcSlot& s = q->zc[idx];
@@ -123,19 +143,14 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
         s.shinfo.free_cb = zc_mbuf_freed;
         s.shinfo.fcb_opaque = &s;
         rte_mbuf_ext_refcnt_set(&s.shinfo, 1);
-        // The length is bounded by the channel (inside the producer's arena)
-        // and by a frame's size here.
-        const std::uint16_t len = static_cast<std::uint16_t>(std::min<std::uint32_t>(msgs[i].length, kMaxFrame));
         rte_pktmbuf_attach_extbuf(m, msgs[i].data, RTE_BAD_IOVA, len, &s.shinfo);
         m->data_len = len;
         m->pkt_len = len;
-        m->port = q->port->port_id;
-        q->bytes += len;
-        pkts[i] = m;
+        ++q->zero_copy;
     }
+    if (nc != 0) (void)q->ch->release({copied.data(), nc});
     take_from_stash(q, k);
     q->packets += k;
-    q->zero_copy += k;
     q->consumed += k;
     count_consumed(q);
     return k;
@@ -161,9 +176,12 @@ std::uint16_t drop_oversized(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     return i;
 }
 
-// One batch of copy-mode Tx: frames up to the next oversized one (or the
-// 9th multi-segment one). Returns how many frames were taken.
-std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full) {
+// One batch of copy Tx (send_copy: inline in Copy mode, into a library pool
+// buffer in ZeroCopy mode): frames up to the next oversized one, the 9th
+// multi-segment one, or (stop_at_in_place) one that can go in place.
+// Returns how many frames were taken.
+std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full, bool stop_at_in_place) {
+    const DomainHeap& heap = *q->port->heap;
     std::array<std::span<const std::byte>, kBurst> bufs;
     std::uint16_t k = 0, scratch = 0;
     n = std::min(n, kBurst);
@@ -171,6 +189,7 @@ std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& 
         rte_mbuf* m = pkts[k];
         if (m->pkt_len > kMaxFrame) break;
         if (m->nb_segs == 1) {
+            if (stop_at_in_place && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len)) break;
             bufs[k] = {rte_pktmbuf_mtod(m, const std::byte*), m->data_len};
         } else {
             if (scratch == q->scratch->size()) break;
@@ -188,13 +207,35 @@ std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& 
     return s;
 }
 
+// One batch of in-place Tx (zero-copy): single-segment frames whose data
+// lies in our arena, held until the other end hands them back.
+std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full) {
+    const DomainHeap& heap = *q->port->heap;
+    std::array<Message, kBurst> msgs;
+    std::uint16_t k = 0;
+    n = std::min(n, kBurst);
+    for (; k < n; ++k) {
+        rte_mbuf* m = pkts[k];
+        void* data = rte_pktmbuf_mtod(m, void*);
+        if (m->pkt_len > kMaxFrame || m->nb_segs != 1 || !heap.contains(data, m->data_len)) break;
+        msgs[k] = Message{data, heap.offset_of(data), m->data_len, 0, 0, reinterpret_cast<std::uint64_t>(m)};
+    }
+    if (k == 0) return 0;
+    auto sent = q->ch->send({msgs.data(), k});
+    const std::uint16_t s = sent ? static_cast<std::uint16_t>(*sent) : 0;
+    for (std::uint16_t i = 0; i < s; ++i) q->bytes += pkts[i]->pkt_len;
+    q->zero_copy += s;
+    if (s < k) full = true;
+    return s;
+}
+
 std::uint16_t tx_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     std::uint16_t done = 0;
     bool full = false;
     while (done < n && !full) {
         done += drop_oversized(q, pkts + done, n - done);
         if (done == n) break;
-        const std::uint16_t s = tx_copy_batch(q, pkts + done, n - done, full);
+        const std::uint16_t s = tx_copy_batch(q, pkts + done, n - done, full, false);
         q->packets += s;
         q->sent_messages += s;
         done += s;
@@ -204,82 +245,29 @@ std::uint16_t tx_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     return done;
 }
 
-// Zero-copy Tx: what the other end handed back returns to its owner.
+// Zero-copy Tx: in-place mbufs the other end handed back are freed (pool
+// buffers of send_copy go back to the library's pool by themselves).
 void tx_reclaim(TxQueue* q) {
     std::array<Message, kBurst> back;
     for (;;) {
         auto got = q->ch->reclaim({back.data(), kBurst});
         if (!got || *got == 0) return;
-        std::array<Message, kBurst> pool;
-        std::uint32_t np = 0;
-        for (std::uint32_t i = 0; i < *got; ++i) {
-            if (back[i].cookie == kPoolCookie) pool[np++] = back[i];
-            else rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(back[i].cookie));
-        }
-        if (np != 0) (void)q->ch->free({pool.data(), np});
+        for (std::uint32_t i = 0; i < *got; ++i)
+            if (back[i].cookie != 0) rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(back[i].cookie));
     }
-}
-
-std::uint16_t tx_zero_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full) {
-    const DomainHeap& heap = *q->port->heap;
-    n = std::min(n, kBurst);
-    std::array<bool, kBurst> in_place;
-    std::uint16_t k = 0, need = 0;
-    for (; k < n && pkts[k]->pkt_len <= kMaxFrame; ++k) {
-        rte_mbuf* m = pkts[k];
-        in_place[k] = m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
-        need += in_place[k] ? 0 : 1;
-    }
-    std::array<Message, kBurst> pool, msgs;
-    std::uint32_t have = 0;
-    if (need != 0) {
-        auto a = q->ch->alloc({pool.data(), need});
-        have = a ? *a : 0;
-    }
-    std::uint32_t used = 0;
-    std::uint16_t ready = 0;
-    for (; ready < k; ++ready) {
-        rte_mbuf* m = pkts[ready];
-        if (in_place[ready]) {
-            void* data = rte_pktmbuf_mtod(m, void*);
-            msgs[ready] = Message{data, heap.offset_of(data), m->data_len, 0, 0, reinterpret_cast<std::uint64_t>(m)};
-        } else {
-            if (used == have) break;  // the pool is empty: send what is ready
-            Message b = pool[used++];
-            b.length = linearize(m, static_cast<std::uint8_t*>(b.data));
-            b.cookie = kPoolCookie;
-            msgs[ready] = b;
-        }
-    }
-    auto sent = ready != 0 ? q->ch->send({msgs.data(), ready}) : Result<std::uint32_t>(0u);
-    const std::uint16_t s = sent ? static_cast<std::uint16_t>(*sent) : 0;
-    for (std::uint16_t i = 0; i < s; ++i) {
-        q->bytes += pkts[i]->pkt_len;
-        if (in_place[i]) {
-            ++q->zero_copy;  // held until handed back
-        } else {
-            ++q->copied;
-            rte_pktmbuf_free(pkts[i]);
-        }
-    }
-    // Pool buffers taken but not sent go back (their mbufs stay the caller's).
-    std::array<Message, kBurst> unsent;
-    std::uint32_t nu = 0;
-    for (std::uint16_t i = s; i < ready; ++i)
-        if (!in_place[i]) unsent[nu++] = msgs[i];
-    for (std::uint32_t i = used; i < have; ++i) unsent[nu++] = pool[i];
-    if (nu != 0) (void)q->ch->free({unsent.data(), nu});
-    if (s < k) full = true;
-    return s;
 }
 
 std::uint16_t tx_zero_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
+    const DomainHeap& heap = *q->port->heap;
     std::uint16_t done = 0;
     bool full = false;
     while (done < n && !full) {
         done += drop_oversized(q, pkts + done, n - done);
         if (done == n) break;
-        const std::uint16_t s = tx_zero_copy_batch(q, pkts + done, n - done, full);
+        rte_mbuf* m = pkts[done];
+        const bool in_place = m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
+        const std::uint16_t s = in_place ? tx_in_place_batch(q, pkts + done, n - done, full)
+                                         : tx_copy_batch(q, pkts + done, n - done, full, true);
         q->packets += s;
         q->sent_messages += s;
         done += s;
