@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "control/control_protocol.h"
-#include "daemon/event_loop.h"
-#include "daemon/listener.h"
+#include "io/event_loop.h"
+#include "io/listener.h"
 #include "domain/domain_registry.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/fd.h"

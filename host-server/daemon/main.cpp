@@ -15,7 +15,7 @@
 
 #include "config/config_parser.h"
 #include "control/control_server.h"
-#include "daemon/event_loop.h"
+#include "io/event_loop.h"
 #include "daemon/lifecycle.h"
 #include "daemon/options.h"
 #include "domain/domain_registry.h"

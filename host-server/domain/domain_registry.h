@@ -2,7 +2,11 @@
 // (all or nothing: checked against the hugepage pools first), then changed
 // by the control plane (create, destroy, grant, revoke) and by SIGHUP
 // (reload). Memory handed back by the fd store after a restart is adopted
-// here: its headers say which domain, instance and segment it is.
+// here (adoption.h). The registry's jobs live in files of their own:
+// config_checks (what is checked before anything is created), adoption,
+// registry_state and store_names (what the fd store holds),
+// registry_create (runtime create on a worker thread), registry_access
+// (admin rights, grant, revoke), registry_reload (SIGHUP).
 //
 // Adoption rules (a restart after a crash or an upgrade):
 // - Stored segments are grouped by generation into instances and matched to
@@ -11,7 +15,7 @@
 //   classes, vectors, max_peers), the domain keeps the stored one and a
 //   warning says to destroy it to apply the new one. Nothing stored is lost.
 // - Domains created at runtime (control plane) are remembered in the fd
-//   store too (a small state memfd, "md.state": their config text), so they
+//   store too (a small state memfd, "md.state.<seq>": their config text), so they
 //   come back with their access rules.
 // - Stored memory no domain claims is served as an "adopted" domain with the
 //   default access policy (root and the server's user), until destroyed.
@@ -28,7 +32,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "daemon/event_loop.h"
+#include "domain/config_checks.h"
+#include "io/event_loop.h"
 #include "domain/served_domain.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/socket.h"
@@ -44,17 +49,6 @@ struct RegistryOptions {
     const placement::NumaTopology* topology = nullptr;
     InstanceMemoryOptions memory;
 };
-
-// Pages each hugepage size needs for the static instances of `domains`,
-// checked against the pools. The error names the domain that does not fit,
-// the pages it needs and the pages free. 4K segments are not checked.
-Status check_hugepage_pools(const std::vector<config::DomainConfig>& domains, const placement::NumaTopology* topology);
-
-// Everything that can be checked without creating anything: user and group
-// names (ACLs, socket owners, admin group), numa cpualias against the
-// topology, the hugepage pools. Errors name FILE:LINE:COL. What
-// --check-config runs.
-Status check_config(const config::Config& cfg, const placement::NumaTopology* topology);
 
 // What a reload did, for the log and the control plane.
 struct ReloadReport {
@@ -106,8 +100,8 @@ public:
 private:
     DomainRegistry(const RegistryOptions& opt, EventLoop& loop);
     Status start_domain(config::DomainConfig d, DomainOrigin origin, std::vector<std::unique_ptr<DomainInstance>> ready);
-    // The state memfd ("md.state") in the fd store: runtime domains' text,
-    // runtime access changes, and the spec of every stored segment.
+    // The state memfd ("md.state.<seq>") in the fd store: runtime domains'
+    // text, runtime access changes, and the spec of every stored segment.
     void save_state();
     // save_state() once, after the current loop turn (coalesces bursts).
     void request_save();
@@ -121,6 +115,9 @@ private:
     std::map<std::string, std::string, std::less<>> runtime_texts_;  // runtime domains' config text
     std::map<std::string, std::shared_ptr<PendingCreate>, std::less<>> pending_;
     bool save_requested_ = false;
+    std::uint64_t state_sequence_ = 0;       // of the newest state stored
+    std::string stored_state_name_;          // what this process stored last
+    std::vector<std::string> stale_state_names_;  // older states still in the store, to drop
 };
 
 }  // namespace memdomain::server

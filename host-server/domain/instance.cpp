@@ -1,5 +1,7 @@
 #include "domain/instance.h"
 
+#include "domain/store_names.h"
+
 #include <fmt/format.h>
 
 #include "placement/cpu_set.h"
@@ -120,7 +122,7 @@ std::uint64_t DomainInstance::resident_bytes() const {
 }
 
 std::string DomainInstance::store_name(std::size_t i) const {
-    return fmt::format("md.{:016x}.{}.{}", generation(), i, segments_[i]->spec().domain);
+    return format_store_name(generation(), static_cast<std::uint32_t>(i), segments_[i]->spec().domain);
 }
 
 }  // namespace memdomain::server

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "daemon/event_loop.h"
-#include "domain/segment.h"
+#include "io/event_loop.h"
+#include "memory/segment.h"
 #include "memdomain/common/result.h"
 #include "placement/numa_topology.h"
 #include "protocol/domain_server.h"

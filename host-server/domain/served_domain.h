@@ -41,8 +41,8 @@
 
 #include "acl/acl.h"
 #include "config/config.h"
-#include "daemon/event_loop.h"
-#include "daemon/listener.h"
+#include "io/event_loop.h"
+#include "io/listener.h"
 #include "domain/instance.h"
 #include "memdomain/common/result.h"
 #include "persist/fd_store.h"

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/event_loop.h"
-#include "domain/segment.h"
+#include "io/event_loop.h"
+#include "memory/segment.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/socket.h"
 #include "protocol/peer_ids.h"

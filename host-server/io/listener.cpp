@@ -1,4 +1,4 @@
-#include "daemon/listener.h"
+#include "io/listener.h"
 
 #include <sys/epoll.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "domain/segment.h"
+#include "memory/segment.h"
 
 #include <fcntl.h>
 #include <sys/random.h>

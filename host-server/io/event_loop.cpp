@@ -1,4 +1,4 @@
-#include "daemon/event_loop.h"
+#include "io/event_loop.h"
 
 #include <sys/epoll.h>
 

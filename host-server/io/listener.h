@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "daemon/event_loop.h"
+#include "io/event_loop.h"
 #include "memdomain/common/result.h"
 #include "memdomain/sys/fd.h"
 

@@ -1,5 +1,5 @@
 // Segment: memfd creation, sealing, header, read-only reopen, hugepages.
-#include "domain/segment.h"
+#include "memory/segment.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
