@@ -10,7 +10,7 @@
 
 namespace memdomain::test {
 
-AgentClient::AgentClient(const std::string& log_path) {
+AgentClient::AgentClient(const std::string& log_path, const std::string& agent_path) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         ADD_FAILURE() << "socketpair failed";
@@ -20,7 +20,7 @@ AgentClient::AgentClient(const std::string& log_path) {
     Process::Options o;
     o.log_path = log_path;
     o.pass_fd = sv[1];
-    proc_ = Process({PEER_AGENT_PATH, "--control-fd", std::to_string(sv[1])}, o);
+    proc_ = Process({agent_path, "--control-fd", std::to_string(sv[1])}, o);
     ::close(sv[1]);
 }
 

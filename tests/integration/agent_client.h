@@ -18,8 +18,9 @@ namespace memdomain::test {
 
 class AgentClient {
 public:
-    // `log_path`: where the agent's stderr goes.
-    explicit AgentClient(const std::string& log_path);
+    // `log_path`: where the agent's stderr goes. `agent_path`: another agent
+    // speaking the same line protocol (e.g. the data path's).
+    explicit AgentClient(const std::string& log_path, const std::string& agent_path = PEER_AGENT_PATH);
     AgentClient(AgentClient&&) = default;
 
     // Sends one command; returns the reply line without "\n", or

@@ -66,8 +66,9 @@ struct DataAreaOptions {
     // Directory entries (names). 0: 128. At most 65536.
     std::uint32_t directory_slots = 0;
     // Bytes per arena slot: a power of two, a multiple of the segment's page
-    // size. 0: the page size, at least 1 MiB, grown so that there are at
-    // most 4096 slots. An arena is one or more adjacent slots.
+    // size. 0: the page size, at least 1 MiB; smaller (never below the page
+    // size) in a domain too small for 16 such slots, bigger in one that
+    // would have more than 4096. An arena is one or more adjacent slots.
     std::uint64_t arena_slot_size = 0;
     // The data area holds bytes that are not a data-path layout (e.g. a raw
     // user such as memdomain-ping wrote at offset 0): true formats over them;

@@ -10,6 +10,9 @@ namespace memdomain::detail {
 
 std::uint64_t default_arena_slot_size(std::uint64_t data_size, std::uint64_t page_size) {
     std::uint64_t slot = page_size < (std::uint64_t{1} << 20) ? std::uint64_t{1} << 20 : page_size;
+    // A small domain still gets a few arenas to share out...
+    while (slot > page_size && data_size / slot < kMinArenaSlotsAuto) slot /= 2;
+    // ...and a big one no more than the table is meant for.
     while (data_size / slot > kMaxArenaSlotsAuto) slot *= 2;
     return slot;
 }

@@ -15,6 +15,7 @@ inline constexpr std::uint64_t kDirectoryOffset = 512;
 inline constexpr std::uint32_t kDefaultDirectorySlots = 128;
 inline constexpr std::uint32_t kMaxDirectorySlots = 65536;
 inline constexpr std::uint32_t kMaxArenaSlotsAuto = 4096;
+inline constexpr std::uint32_t kMinArenaSlotsAuto = 16;
 
 struct AreaGeometry {
     std::uint64_t data_offset = 0;  // of the data area in segment 0
@@ -29,8 +30,9 @@ struct AreaGeometry {
     friend bool operator==(const AreaGeometry&, const AreaGeometry&) = default;
 };
 
-// The automatic slot size: the page size, at least 1 MiB, doubled until
-// there are at most kMaxArenaSlotsAuto slots.
+// The automatic slot size: the page size, at least 1 MiB; halved (not
+// below the page size) until there are kMinArenaSlotsAuto slots, doubled
+// until there are at most kMaxArenaSlotsAuto.
 std::uint64_t default_arena_slot_size(std::uint64_t data_size, std::uint64_t page_size);
 
 // EINVAL for parameters out of range, ENOSPC when the area cannot hold the

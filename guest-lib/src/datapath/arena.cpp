@@ -114,9 +114,9 @@ std::uint32_t Arena::slot_count() const { return s_->count; }
 Result<std::uint64_t> Arena::alloc(std::uint64_t size, std::uint64_t align) {
     if (!s_ || s_->released) return arena_error(ENXIO, "released");
     if (size == 0) return arena_error(EINVAL, "allocation of 0 bytes");
-    if (align < 64) align = 64;
     if (!is_pow2(align) || align > page_size())
         return arena_error(EINVAL, "alignment " + std::to_string(align) + " is not a power of two <= the page size");
+    if (align < 64) align = 64;
     // Alignment is of the address: the allocator works in segment offsets
     // (data_offset + data-area offset), and the segment is mapped page
     // aligned, so an aligned segment offset is an aligned address.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <thread>
 
 #include "area_core.h"
 #include "channel_layout.h"
@@ -54,8 +55,23 @@ inline bool wake_if_sleeping(AreaCore& core, std::uint32_t* sleeping, std::uint3
     auto w = word32(sleeping);
     std::uint32_t s = w.load(std::memory_order_relaxed);
     if (s != kSleeping || !w.compare_exchange_strong(s, kRung, std::memory_order_seq_cst)) return false;
-    (void)core.port->notify(peer, vector);  // a peer that just left: nothing to wake
-    return true;
+    if (core.port->notify(peer, vector)) return true;
+    // The peer is in the segment header but our Domain has not read the
+    // server's join message yet (it is on its way: the server announces a
+    // join after the joiner's own open returned). Give it a moment rather
+    // than leave a sleeper without its doorbell.
+    if (header_is_present(core.live_header, peer)) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+            if (core.port->notify(peer, vector)) return true;
+        }
+    }
+    // Not delivered (a peer id we do not know, or one that left): leave the
+    // word saying "sleeping" so the next writer tries again.
+    std::uint32_t rung = kRung;
+    w.compare_exchange_strong(rung, kSleeping, std::memory_order_relaxed);
+    return false;
 }
 
 // The sleeping half: announce, fence, look again, only then wait on the

@@ -11,7 +11,14 @@ public:
     PeerId self() const override { return d_.self(); }
     std::uint32_t vectors() const override { return d_.vectors(); }
     Result<SegmentHeader> header() const override { return d_.header(); }
-    Status notify(PeerId peer, std::uint32_t vector) override { return d_.notify(peer, vector); }
+    // A peer that joined a moment ago may not be in our table yet (the
+    // server's join message is still unread): read pending joins, try again.
+    Status notify(PeerId peer, std::uint32_t vector) override {
+        auto st = d_.notify(peer, vector);
+        if (st || st.error().sys != ENOENT) return st;
+        (void)d_.peers();
+        return d_.notify(peer, vector);
+    }
     Result<std::uint64_t> wait(std::uint32_t vector, std::chrono::milliseconds timeout) override {
         return d_.wait(vector, timeout);
     }

@@ -1,0 +1,212 @@
+// A hostile peer writing into a channel: impossible indices are EBADMSG,
+// forged entries and returns are dropped and counted, and random scribbles
+// over the whole channel while it streams never make either end read or
+// write outside the data area or hand out a pointer outside the producer's
+// arena.
+#include <random>
+#include <thread>
+
+#include "channel_fixture.h"
+
+namespace memdomain::test {
+namespace {
+
+using detail::ChannelHeader;
+using detail::word64;
+
+class HostileChannel : public Channels {
+public:  // used by the free function below
+    ChannelConfig zero_copy(std::uint32_t slots, std::uint32_t pool) {
+        ChannelConfig c;
+        c.mode = ChannelMode::ZeroCopy;
+        c.slots = slots;
+        c.pool_buffers = pool;
+        c.pool_buffer_size = 128;
+        return c;
+    }
+    bool inside_arena(const Message& m) {
+        const auto* p = static_cast<const std::byte*>(m.data);
+        // The consumer's mapping (each attachment of this process maps the
+        // segment at its own address).
+        const std::byte* lo = rx_area_->data() + arena_->offset();
+        return p >= lo && p + m.length <= lo + arena_->size();
+    }
+    // Writes an entry into ring `ring` (a data-area offset) at position pos.
+    void forge(std::uint64_t ring, std::uint32_t stride, std::uint32_t shift, std::uint64_t pos, std::uint32_t mask,
+               std::uint64_t offset, std::uint32_t length, std::uint16_t token) {
+        std::byte* e = at(ring + (pos & mask) * stride);
+        word64(e).store(detail::entry_word0(offset, 0));
+        word64(e + 8).store(detail::entry_word1(length, token, detail::marker_for(pos, shift)));
+    }
+};
+
+TEST_F(HostileChannel, AnImpossibleConsumerIndexIsEBADMSGAndARepairedOneWorks) {
+    ChannelConfig c;
+    c.slots = 4;
+    c.slot_payload = 64;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    std::byte b[8]{};
+    std::vector<std::span<const std::byte>> four(4, std::span<const std::byte>(b));
+    ASSERT_EQ(*tx.send_copy(four), 4u);
+    ChannelHeader* h = header(tx);
+    for (std::uint64_t bad : {std::uint64_t{5}, std::uint64_t{1} << 60, ~std::uint64_t{0}}) {
+        word64(&h->fwd_tail).store(bad);
+        auto r = tx.send_copy(four);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().sys, EBADMSG) << r.error().message;
+    }
+    word64(&h->fwd_tail).store(2);
+    EXPECT_EQ(*tx.send_copy(four), 2u);
+}
+
+TEST_F(HostileChannel, AnImpossibleReturnIndexIsEBADMSGForTheConsumer) {
+    ChannelProducer tx = make(zero_copy(4, 4));
+    ChannelConsumer rx = open();
+    std::vector<Message> m(4), in(4);
+    ASSERT_EQ(*tx.alloc(m), 4u);
+    ASSERT_EQ(*tx.send(m), 4u);
+    ASSERT_EQ(*rx.recv(in), 4u);
+    ASSERT_TRUE(rx.release(std::span(in).subspan(0, 4)));  // the return ring is now full
+    word64(&header(tx)->ret_tail).store(99);
+    auto r = rx.release(std::span(in).subspan(0, 1));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().sys, EBADMSG);
+}
+
+TEST_F(HostileChannel, ForgedEntriesAreDroppedAndNeverPointOutsideTheProducersArena) {
+    ChannelConfig c = zero_copy(16, 8);
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    const auto g = detail::channel_geometry(c.mode, c.slots, 0);
+    const std::uint64_t fwd = tx.offset() + g.fwd_offset;
+    const std::uint64_t a = arena_->offset(), n = arena_->size();
+    // Positions 0..5: outside the data area, before and across the arena's
+    // edges, a wrapping range, then one good entry.
+    const std::uint64_t offs[] = {~std::uint64_t{0} & detail::kOffsetMask, 0, a - 64, a + n - 16, a + 64, a + 128};
+    const std::uint32_t lens[] = {64, 64, 128, 32, 0xffffffffu, 64};
+    for (std::uint64_t pos = 0; pos < 6; ++pos) forge(fwd, 16, g.shift, pos, 15, offs[pos], lens[pos], 0);
+    std::vector<Message> in(16);
+    auto got = rx.recv(in);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(*got, 1u);
+    EXPECT_EQ(in[0].offset, a + 128);
+    EXPECT_TRUE(inside_arena(in[0]));
+    EXPECT_EQ(rx.stats().invalid, 5u);
+}
+
+TEST_F(HostileChannel, ForgedCopyEntriesLongerThanTheirSlotAreDropped) {
+    ChannelConfig c;
+    c.slots = 8;
+    c.slot_payload = 48;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    const auto g = detail::channel_geometry(c.mode, c.slots, c.slot_payload);
+    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 0, 7, 0, 49, 0);
+    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 1, 7, 0, 0xffffffffu, 0);
+    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 2, 7, 0, 48, 0);
+    std::byte b[16];
+    std::uint32_t lens[4];
+    std::vector<std::span<std::byte>> into(4, std::span<std::byte>(b));
+    auto got = rx.recv_copy(into, lens);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, 1u);
+    EXPECT_EQ(lens[0], 48u);  // full length reported, 16 bytes copied
+    EXPECT_EQ(rx.stats().invalid, 2u);
+}
+
+TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {
+    ChannelConfig c = zero_copy(8, 8);
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    std::vector<Message> m(2), in(2);
+    ASSERT_EQ(*tx.alloc(m), 2u);
+    ASSERT_EQ(*tx.send(m), 2u);
+    ASSERT_EQ(*rx.recv(in), 2u);
+    const auto g = detail::channel_geometry(c.mode, c.slots, 0);
+    const std::uint64_t ret = tx.offset() + g.ret_offset;
+    // A hostile consumer returns: a token never issued, a real token at the
+    // wrong offset, a token out of range, then the real one twice.
+    const auto t = static_cast<std::uint16_t>(in[0].cookie);
+    forge(ret, 16, g.shift, 0, 7, in[0].offset, 8, static_cast<std::uint16_t>((t + 3) % 8));
+    forge(ret, 16, g.shift, 1, 7, in[0].offset + 128, 8, t);
+    forge(ret, 16, g.shift, 2, 7, in[0].offset, 8, 9999);
+    forge(ret, 16, g.shift, 3, 7, in[0].offset, 8, t);
+    forge(ret, 16, g.shift, 4, 7, in[0].offset, 8, t);
+    std::vector<Message> back(8);
+    auto n = tx.reclaim(back);
+    ASSERT_TRUE(n);
+    ASSERT_EQ(*n, 1u);
+    EXPECT_EQ(back[0].offset, in[0].offset);
+    EXPECT_EQ(tx.stats().invalid, 4u);
+}
+
+// Streams zero-copy or copy messages while a third thread writes random
+// words anywhere in the channel's memory. Both ends keep going through
+// errors; every message the consumer gets must lie in the producer's arena.
+void scribble_while_streaming(HostileChannel& t, ChannelProducer& tx, ChannelConsumer& rx, std::byte* mem,
+                              std::uint64_t bytes, bool zero_copy, int* outside) {
+    std::atomic<bool> stop{false};
+    std::thread hostile([&] {
+        std::mt19937_64 rng(99);
+        auto* words = reinterpret_cast<std::uint64_t*>(mem);
+        while (!stop.load()) {
+            word64(&words[rng() % (bytes / 8)]).store(rng() % 3 == 0 ? rng() % 64 : rng());
+            // Often enough to hit every word many times, seldom enough that
+            // the ends make progress between hits.
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+    });
+    std::thread producer([&] {
+        std::byte b[100]{};
+        std::vector<std::span<const std::byte>> msgs(8, std::span<const std::byte>(b));
+        std::vector<Message> back(16);
+        while (!stop.load()) {
+            (void)tx.send_copy(msgs);
+            if (zero_copy) (void)tx.reclaim(back);
+        }
+    });
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    std::vector<Message> in(16);
+    std::byte b[256];
+    std::uint32_t lens[16];
+    std::vector<std::span<std::byte>> into(16, std::span<std::byte>(b));
+    while (std::chrono::steady_clock::now() < until) {
+        if (zero_copy) {
+            auto n = rx.recv(in);
+            if (!n) continue;
+            for (std::uint32_t k = 0; k < *n; ++k)
+                if (!t.inside_arena(in[k])) ++*outside;
+            (void)rx.release(std::span(in).subspan(0, *n));
+        } else {
+            (void)rx.recv_copy(into, lens);
+        }
+    }
+    stop = true;
+    hostile.join();
+    producer.join();
+}
+
+TEST_F(HostileChannel, RandomScribblesWhileStreamingZeroCopyNeverEscapeTheArena) {
+    ChannelConfig c = zero_copy(32, 48);
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    int outside = 0;
+    scribble_while_streaming(*this, tx, rx, at(tx.offset()), channel_memory_size(c), true, &outside);
+    EXPECT_EQ(outside, 0);
+    EXPECT_GT(rx.stats().messages + rx.stats().invalid, 0u);
+}
+
+TEST_F(HostileChannel, RandomScribblesWhileStreamingCopyModeNeverCrash) {
+    ChannelConfig c;
+    c.slots = 32;
+    c.slot_payload = 128;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    int outside = 0;
+    scribble_while_streaming(*this, tx, rx, at(tx.offset()), channel_memory_size(c), false, &outside);
+    EXPECT_GT(rx.stats().messages + rx.stats().invalid, 0u);
+}
+
+}  // namespace
+}  // namespace memdomain::test

@@ -1,0 +1,256 @@
+// Channels between two attachments of this process (producer and consumer
+// threads): ordering, no loss, no duplication, wrap-around, full and empty,
+// copy and zero-copy with buffer return, consumer turnover and recovery,
+// the sleep/wake handshake, and hostile indices and entries. Between two
+// processes: tests/integration/datapath.
+#include <poll.h>
+
+#include <random>
+#include <thread>
+
+#include "channel_fixture.h"
+#include "memdomain/directory.h"
+
+namespace memdomain::test {
+namespace {
+
+TEST_F(Channels, CopyModeDeliversInOrderWithoutLossAcrossManyWrapArounds) {
+    ChannelConfig c;
+    c.slots = 8;
+    c.slot_payload = 256;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    EXPECT_EQ(stream_copy(tx, rx, 100000, 5), 0);
+    EXPECT_EQ(tx.stats().messages, 100000u);
+    EXPECT_EQ(rx.stats().messages, 100000u);
+    EXPECT_EQ(rx.stats().invalid, 0u);
+}
+
+TEST_F(Channels, ZeroCopyCopyPathUsesThePoolAndReturnsEveryBuffer) {
+    ChannelConfig c;
+    c.slots = 16;
+    c.mode = ChannelMode::ZeroCopy;
+    c.pool_buffers = 24;
+    c.pool_buffer_size = 256;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    EXPECT_EQ(stream_copy(tx, rx, 50000, 7), 0);
+    EXPECT_EQ(rx.stats().returned, 50000u);
+    // Every pool buffer can be taken again once the last returns are in.
+    std::vector<Message> all(24);
+    std::uint32_t got = 0;
+    ASSERT_TRUE(eventually([&] {
+        auto n = tx.alloc(std::span(all).subspan(got));
+        if (n) got += *n;
+        return got == 24;
+    }));
+}
+
+TEST_F(Channels, ZeroCopyMessagesArriveInPlaceAndComeBackWithTheirCookies) {
+    ChannelConfig c;
+    c.slots = 8;
+    c.mode = ChannelMode::ZeroCopy;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    // The application's own buffers, anywhere in the producer's arena.
+    std::vector<Message> out;
+    for (int i = 0; i < 8; ++i) {
+        auto off = arena_->alloc(128);
+        ASSERT_TRUE(off);
+        Message m;
+        m.offset = *off;
+        m.data = at(*off);
+        m.length = 100 + i;
+        m.flags = static_cast<std::uint16_t>(0x100 + i);
+        m.cookie = 0xc00c1e00 + i;
+        auto p = payload(i, m.length);
+        std::memcpy(m.data, p.data(), m.length);
+        out.push_back(m);
+    }
+    ASSERT_EQ(*tx.send(out), 8u);
+    Message extra = out[0];
+    EXPECT_EQ(*tx.send(std::span(&extra, 1)), 0u);  // 8 in flight: full
+    std::vector<Message> in(8);
+    ASSERT_EQ(*rx.recv(in), 8u);
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(in[i].offset, out[i].offset);
+        EXPECT_EQ(in[i].length, out[i].length);
+        EXPECT_EQ(in[i].flags, out[i].flags);
+        EXPECT_EQ(static_cast<std::byte*>(in[i].data), rx_area_->data() + out[i].offset);
+        EXPECT_TRUE(check(i, static_cast<std::byte*>(in[i].data), in[i].length));
+    }
+    // Consumed but not released: the ring has room, yet nothing may be sent
+    // (all 8 tokens are still out).
+    EXPECT_EQ(*tx.send(std::span(&extra, 1)), 0u);
+    ASSERT_TRUE(rx.release(std::span(in).subspan(0, 5)));
+    std::vector<Message> back(8);
+    ASSERT_EQ(*tx.reclaim(back), 5u);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(back[i].cookie, 0xc00c1e00u + i);
+        EXPECT_EQ(back[i].offset, out[i].offset);
+        EXPECT_EQ(back[i].flags, out[i].flags);
+    }
+    ASSERT_TRUE(rx.release(std::span(in).subspan(5)));
+    ASSERT_EQ(*tx.reclaim(back), 3u);
+    EXPECT_EQ(tx.stats().returned, 8u);
+}
+
+TEST_F(Channels, FullAndEmptyAreZeroNotErrors) {
+    ChannelConfig c;
+    c.slots = 4;
+    c.slot_payload = 64;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    std::byte b[64]{};
+    std::vector<std::uint32_t> lens(8);
+    std::vector<std::span<std::byte>> into(8, std::span<std::byte>(b));
+    EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
+    std::vector<std::span<const std::byte>> msgs(6, std::span<const std::byte>(b, 10));
+    EXPECT_EQ(*tx.send_copy(msgs), 4u);
+    EXPECT_EQ(*tx.send_copy(msgs), 0u);
+    EXPECT_EQ(*rx.recv_copy(std::span(into).subspan(0, 3), lens), 3u);
+    EXPECT_EQ(*tx.send_copy(msgs), 3u);
+    EXPECT_EQ(*rx.recv_copy(into, lens), 4u);
+    EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
+}
+
+TEST_F(Channels, RefusalsSayWhatIsWrong) {
+    ChannelConfig c;
+    c.slots = 4;
+    c.slot_payload = 64;
+    ChannelProducer tx = make(c);
+    std::byte big[65]{};
+    EXPECT_EQ(tx.send_copy(std::vector<std::span<const std::byte>>{std::span<const std::byte>(big)}).error().sys,
+              EMSGSIZE);
+    EXPECT_EQ(tx.send(std::vector<Message>(1)).error().sys, EPERM);
+    ChannelConfig z;
+    z.mode = ChannelMode::ZeroCopy;
+    z.slots = 4;
+    ChannelProducer zt = make(z, "zc");
+    Message outside;
+    outside.offset = 0;  // the superblock: not the producer's arena
+    outside.length = 16;
+    EXPECT_EQ(zt.send(std::span(&outside, 1)).error().sys, EINVAL);
+    EXPECT_EQ(zt.send_copy(std::vector<std::span<const std::byte>>{std::span<const std::byte>(big, 1)}).error().sys,
+              ENOBUFS);
+    ChannelConfig bad;
+    bad.slots = 6;
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "bad", bad).error().sys, EINVAL);
+    bad.slots = 8;
+    bad.consumer_vector = 2;  // the domain has 2 vectors: 0 and 1
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "bad", bad).error().sys, EINVAL);
+    bad.consumer_vector = 0;
+    bad.memory_offset = arena_->offset() + 8;  // misaligned
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "bad", bad).error().sys, EINVAL);
+    bad.memory_offset = 4096;  // outside the arena
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "bad", bad).error().sys, EINVAL);
+    bad.memory_offset = 0;
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "link", bad).error().sys, EEXIST);
+    bad.slot_payload = 65536;
+    bad.slots = 1024;  // 64 MiB of rings: more than the arena
+    EXPECT_EQ(ChannelProducer::create(*tx_area_, *arena_, "huge", bad).error().sys, ENOMEM);
+    EXPECT_EQ(ChannelConsumer::open(*rx_area_, "nothing").error().sys, ENOENT);
+    ASSERT_TRUE(Directory(*tx_area_).publish("not-a-channel", arena_->offset(), 4096, 1));
+    EXPECT_EQ(ChannelConsumer::open(*rx_area_, "not-a-channel").error().sys, EPROTO);
+}
+
+TEST_F(Channels, ChannelsBuiltInPlaceUseTheGivenMemory) {
+    ChannelConfig c;
+    c.mode = ChannelMode::ZeroCopy;
+    c.slots = 32;
+    c.pool_buffers = 8;
+    c.pool_buffer_size = 128;
+    const std::uint64_t rings = channel_memory_size(c);
+    auto mem = arena_->alloc(rings);
+    auto pool = arena_->alloc(8 * 128);
+    ASSERT_TRUE(mem && pool);
+    c.memory_offset = *mem;
+    c.pool_offset = *pool;
+    ChannelProducer tx = make(c);
+    EXPECT_EQ(tx.offset(), *mem);
+    EXPECT_EQ(Directory(*rx_area_).lookup("link")->size, rings);
+    std::vector<Message> m(8);
+    ASSERT_EQ(*tx.alloc(m), 8u);
+    for (const Message& x : m) {
+        EXPECT_GE(x.offset, *pool);
+        EXPECT_LT(x.offset, *pool + 8 * 128);
+    }
+}
+
+TEST_F(Channels, OneConsumerAtATimeAndANewOneContinuesWhereTheLastStopped) {
+    ChannelConfig c;
+    c.slots = 8;
+    c.slot_payload = 64;
+    ChannelProducer tx = make(c);
+    std::byte b[64]{};
+    std::vector<std::uint32_t> lens(8);
+    std::vector<std::span<std::byte>> into(8, std::span<std::byte>(b));
+    {
+        ChannelConsumer rx = open();
+        EXPECT_EQ(ChannelConsumer::open(*rx_area_, "link").error().sys, EBUSY);
+        EXPECT_TRUE(tx.consumer_alive());
+        auto p = payload(0, 16), q = payload(1, 16);
+        std::vector<std::span<const std::byte>> msgs{p, q};
+        ASSERT_EQ(*tx.send_copy(msgs), 2u);
+        ASSERT_EQ(*rx.recv_copy(std::span(into).subspan(0, 1), lens), 1u);
+    }
+    EXPECT_FALSE(tx.consumer_alive());
+    ChannelConsumer rx = open();
+    ASSERT_EQ(*rx.recv_copy(into, lens), 1u);
+    EXPECT_TRUE(check(1, b, 16));
+}
+
+TEST_F(Channels, ADeadConsumersBuffersAreRecoveredAndTheEndReopens) {
+    ChannelConfig c;
+    c.slots = 8;
+    c.mode = ChannelMode::ZeroCopy;
+    c.pool_buffers = 8;
+    c.pool_buffer_size = 64;
+    ChannelProducer tx = make(c);
+    Domain& victim = peer();
+    DataArea va = attach(victim);
+    {
+        auto rx = ChannelConsumer::open(va, "link");
+        ASSERT_TRUE(rx);
+        std::vector<Message> m(6);
+        ASSERT_EQ(*tx.alloc(m), 6u);
+        for (auto& x : m) x.length = 8;
+        ASSERT_EQ(*tx.send(m), 6u);
+        std::vector<Message> in(4);
+        ASSERT_EQ(*rx->recv(in), 4u);
+        ASSERT_TRUE(rx->release(std::span(in).subspan(0, 1)));
+        // It dies holding 3 and with 2 unread: no destructor runs.
+        new ChannelConsumer(std::move(rx).value());
+    }
+    EXPECT_EQ(ChannelConsumer::open(*rx_area_, "link").error().sys, EBUSY);
+    EXPECT_EQ(tx.recover().error().sys, EBUSY);  // still attached
+    drop(victim, *tx_area_);
+    EXPECT_FALSE(tx.consumer_alive());
+    auto n = tx.recover();
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, 5u);  // 3 held + 2 unread; the released one came back normally
+    std::vector<Message> back(8);
+    EXPECT_EQ(*tx.reclaim(back), 6u);
+    ASSERT_TRUE(tx.free(std::span(back).subspan(0, 6)));
+    ChannelConsumer rx = open();
+    std::vector<Message> m(8);
+    ASSERT_EQ(*tx.alloc(m), 8u);
+    ASSERT_EQ(*tx.send(m), 8u);
+    std::vector<Message> in(8);
+    EXPECT_EQ(*rx.recv(in), 8u);
+}
+
+TEST_F(Channels, AClosedProducerIsSeenAndItsNameGoes) {
+    ChannelConfig c;
+    c.slots = 4;
+    auto tx = std::make_optional(make(c));
+    ChannelConsumer rx = open();
+    EXPECT_TRUE(rx.producer_alive());
+    tx.reset();
+    EXPECT_FALSE(rx.producer_alive());
+    EXPECT_EQ(Directory(*rx_area_).lookup("link").error().sys, ENOENT);
+    EXPECT_EQ(arena_->bytes_allocated(), 0u);
+}
+
+}  // namespace
+}  // namespace memdomain::test

@@ -1,0 +1,104 @@
+// The data area's and the channel's geometry: pure computations shared by
+// the formatter and every checker, with their refusals.
+#include <gtest/gtest.h>
+
+#include "area_geometry.h"
+#include "area_layout.h"
+#include "channel_layout.h"
+
+namespace memdomain::detail {
+namespace {
+
+constexpr std::uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+
+TEST(AreaGeometry, ArenasStartOnAPageBoundaryOfTheSegmentAfterTheTable) {
+    for (std::uint64_t page : {4 * KiB, 2 * MiB}) {
+        for (std::uint64_t data_offset : {8 * KiB, 12 * KiB, 72 * KiB}) {
+            const std::uint64_t data_size = 64 * MiB - data_offset;
+            auto g = compute_area_geometry(data_offset, data_size, page, 128, default_arena_slot_size(data_size, page));
+            ASSERT_TRUE(g) << g.error().message;
+            EXPECT_EQ((data_offset + g->arena_offset) % page, 0u) << page << " " << data_offset;
+            const std::uint64_t table_end = g->arena_table_offset + (data_size / g->arena_slot_size) * sizeof(ArenaEntry);
+            EXPECT_GE(g->arena_offset, table_end);
+            EXPECT_LE(g->arena_offset + std::uint64_t{g->arena_slots} * g->arena_slot_size, data_size);
+            EXPECT_GE(g->arena_table_offset, g->directory_offset + 128 * sizeof(DirEntry));
+        }
+    }
+}
+
+TEST(AreaGeometry, DefaultSlotIsThePageAtLeastOneMebibyteAndAtMost4096Slots) {
+    EXPECT_EQ(default_arena_slot_size(64 * MiB, 4 * KiB), 1 * MiB);
+    EXPECT_EQ(default_arena_slot_size(1 * MiB - 8 * KiB, 4 * KiB), 32 * KiB);  // 16 slots in a small domain
+    EXPECT_EQ(default_arena_slot_size(16 * MiB, 2 * MiB), 2 * MiB);           // never below the page
+    EXPECT_EQ(default_arena_slot_size(64 * MiB, 2 * MiB), 2 * MiB);
+    EXPECT_EQ(default_arena_slot_size(64 * GiB, 2 * MiB), 16 * MiB);
+    EXPECT_EQ(default_arena_slot_size(4 * GiB, 1 * GiB), 1 * GiB);
+}
+
+TEST(AreaGeometry, RefusesParametersOutOfRange) {
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 4 * KiB, 0, 64 * KiB).error().sys, EINVAL);
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 4 * KiB, 65537, 64 * KiB).error().sys, EINVAL);
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 4 * KiB, 8, 48 * KiB).error().sys, EINVAL);   // not a power of two
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 2 * MiB, 8, 1 * MiB).error().sys, EINVAL);   // below the page
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 3000, 8, 64 * KiB).error().sys, EINVAL);     // odd page
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 4 * MiB, 4 * KiB, 8, std::uint64_t{1} << 63).error().sys, ENOSPC);
+}
+
+TEST(AreaGeometry, AnAreaTooSmallForOneArenaIsENOSPC) {
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 56 * KiB, 4 * KiB, 128, 64 * KiB).error().sys, ENOSPC);
+    EXPECT_EQ(compute_area_geometry(8 * KiB, 2 * MiB - 8 * KiB, 2 * MiB, 128, 2 * MiB).error().sys, ENOSPC);
+    auto fits = compute_area_geometry(8 * KiB, 4 * MiB - 8 * KiB, 4 * KiB, 128, 64 * KiB);
+    ASSERT_TRUE(fits);
+    EXPECT_EQ(fits->arena_slots, 63u);
+}
+
+TEST(ChannelGeometry, CopyEntriesHoldTheDescriptorAndThePayloadInWholeCacheLines) {
+    auto g = channel_geometry(ChannelMode::Copy, 512, 2048);
+    ASSERT_TRUE(g.ok);
+    EXPECT_EQ(g.fwd_entry_size, 2112u);
+    EXPECT_EQ(g.fwd_offset, kChannelHeaderSize);
+    EXPECT_EQ(g.ret_offset, 0u);
+    EXPECT_EQ(g.total, kChannelHeaderSize + 512u * 2112u);
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 48).fwd_entry_size, 64u);
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 49).fwd_entry_size, 128u);
+}
+
+TEST(ChannelGeometry, ZeroCopyHasTwoDescriptorRings) {
+    auto g = channel_geometry(ChannelMode::ZeroCopy, 1024, 0);
+    ASSERT_TRUE(g.ok);
+    EXPECT_EQ(g.fwd_entry_size, kDescriptorSize);
+    EXPECT_EQ(g.ret_offset, kChannelHeaderSize + 1024u * 16u);
+    EXPECT_EQ(g.total, kChannelHeaderSize + 2 * 1024u * 16u);
+}
+
+TEST(ChannelGeometry, InvalidConfigsHaveNoSize) {
+    ChannelConfig c;
+    for (std::uint32_t slots : {0u, 1u, 3u, 100u, 65536u}) {
+        c.slots = slots;
+        EXPECT_EQ(channel_memory_size(c), 0u) << slots;
+    }
+    c.slots = 8;
+    c.slot_payload = 0;
+    EXPECT_EQ(channel_memory_size(c), 0u);
+    c.slot_payload = 65537;
+    EXPECT_EQ(channel_memory_size(c), 0u);
+    c.slot_payload = 64;
+    c.mode = static_cast<ChannelMode>(7);
+    EXPECT_EQ(channel_memory_size(c), 0u);
+}
+
+TEST(ChannelLayout, EntryWordsRoundTripAndMarkersNameTheLap) {
+    const std::uint64_t w0 = entry_word0(0x0000123456789abcULL, 0xbeef);
+    EXPECT_EQ(w0 & kOffsetMask, 0x0000123456789abcULL);
+    EXPECT_EQ(w0 >> 48, 0xbeefu);
+    const std::uint64_t w1 = entry_word1(1500, 77, marker_for(3 * 8 + 5, 3));
+    EXPECT_EQ(static_cast<std::uint32_t>(w1), 1500u);
+    EXPECT_EQ((w1 >> 32) & 0xffff, 77u);
+    EXPECT_EQ(w1 >> 48, 4u);  // lap 3, +1
+    // Lap 0 is marker 1, so zeroed memory never reads as a written entry.
+    EXPECT_EQ(marker_for(0, 3), 1u);
+    EXPECT_NE(marker_for(65535u << 3, 3), 1u);
+}
+
+}  // namespace
+}  // namespace memdomain::detail
