@@ -229,22 +229,6 @@ std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bo
     return s;
 }
 
-std::uint16_t tx_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
-    std::uint16_t done = 0;
-    bool full = false;
-    while (done < n && !full) {
-        done += drop_oversized(q, pkts + done, n - done);
-        if (done == n) break;
-        const std::uint16_t s = tx_copy_batch(q, pkts + done, n - done, full, false);
-        q->packets += s;
-        q->sent_messages += s;
-        done += s;
-        if (s == 0) break;
-    }
-    if (full) ++q->full;
-    return done;
-}
-
 // Zero-copy Tx: in-place mbufs the other end handed back are freed (pool
 // buffers of send_copy go back to the library's pool by themselves).
 void tx_reclaim(TxQueue* q) {
@@ -257,7 +241,10 @@ void tx_reclaim(TxQueue* q) {
     }
 }
 
-std::uint16_t tx_zero_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
+// Tx in batches until the ring is full: oversized frames are dropped, and
+// in zero-copy each run of in-place frames goes by send(), any other run by
+// send_copy().
+std::uint16_t tx_frames(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool zero_copy) {
     const DomainHeap& heap = *q->port->heap;
     std::uint16_t done = 0;
     bool full = false;
@@ -265,9 +252,10 @@ std::uint16_t tx_zero_copy(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
         done += drop_oversized(q, pkts + done, n - done);
         if (done == n) break;
         rte_mbuf* m = pkts[done];
-        const bool in_place = m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
+        const bool in_place =
+            zero_copy && m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
         const std::uint16_t s = in_place ? tx_in_place_batch(q, pkts + done, n - done, full)
-                                         : tx_copy_batch(q, pkts + done, n - done, full, true);
+                                         : tx_copy_batch(q, pkts + done, n - done, full, zero_copy);
         q->packets += s;
         q->sent_messages += s;
         done += s;
@@ -309,7 +297,7 @@ std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
         q->link_down += n;
         return 0;
     }
-    return zc ? tx_zero_copy(q, pkts, n) : tx_copy(q, pkts, n);
+    return tx_frames(q, pkts, n, zc);
 }
 
 void rx_queue_drop_channel(RxQueue* q) {

@@ -42,12 +42,15 @@ Result<DomainKey> key_from(const char* domain, const md_dpdk_heap_options* o) {
     return k;
 }
 
-// The attachment attach() made for `domain`, if this API holds one.
-std::shared_ptr<SharedDomain> held_for(const DomainKey& k) {
+// The attachment attach() made for `domain`, with its heap: ENOENT when
+// this API holds none. Call with state().mutex held.
+Result<std::shared_ptr<SharedDomain>> held_heap(const char* domain, const md_dpdk_heap_options* opts) {
+    MD_ASSIGN_OR_RETURN(DomainKey k, key_from(domain, opts));
     std::shared_ptr<SharedDomain> s = SharedDomain::find(k);
-    if (!s) return nullptr;
-    auto it = state().held.find(s.get());
-    return it == state().held.end() ? nullptr : it->second;
+    auto it = s ? state().held.find(s.get()) : state().held.end();
+    if (it == state().held.end() || !it->second->heap)
+        return make_error("no heap on domain '" + k.name + "' in this process", ENOENT);
+    return it->second;
 }
 
 }  // namespace
@@ -75,12 +78,10 @@ int md_dpdk_heap_attach(const char* domain, const md_dpdk_heap_options* opts) {
 }
 
 int md_dpdk_heap_detach(const char* domain, const md_dpdk_heap_options* opts) {
-    auto key = key_from(domain, opts);
-    if (!key) return report(heap_logtype, key.error(), EINVAL);
     std::lock_guard<std::mutex> g(state().mutex);
-    std::shared_ptr<SharedDomain> shared = held_for(*key);
-    if (!shared || !shared->heap)
-        return report(heap_logtype, make_error("no heap on domain '" + key->name + "' in this process", ENOENT));
+    auto held = held_heap(domain, opts);
+    if (!held) return report(heap_logtype, held.error(), EINVAL);
+    std::shared_ptr<SharedDomain> shared = *held;
     {
         DomainLock l(shared->lock());
         auto r = DomainHeap::release(*shared, true);
@@ -92,13 +93,10 @@ int md_dpdk_heap_detach(const char* domain, const md_dpdk_heap_options* opts) {
 
 int md_dpdk_heap_get_info(const char* domain, const md_dpdk_heap_options* opts, md_dpdk_heap_info* out) {
     if (out == nullptr) return report(heap_logtype, make_error("md_dpdk_heap_get_info: out is NULL", EINVAL));
-    auto key = key_from(domain, opts);
-    if (!key) return report(heap_logtype, key.error(), EINVAL);
     std::lock_guard<std::mutex> g(state().mutex);
-    std::shared_ptr<SharedDomain> shared = held_for(*key);
-    if (!shared || !shared->heap)
-        return report(heap_logtype, make_error("no heap on domain '" + key->name + "' in this process", ENOENT));
-    const DomainHeap& h = *shared->heap;
+    auto held = held_heap(domain, opts);
+    if (!held) return report(heap_logtype, held.error(), EINVAL);
+    const DomainHeap& h = *(*held)->heap;
     *out = md_dpdk_heap_info{};
     std::strncpy(out->heap_name, h.name().c_str(), MD_DPDK_HEAP_NAME_MAX);
     out->socket_id = h.socket_id();
