@@ -18,6 +18,9 @@ namespace memdomain::dpdk::pmd {
 namespace {
 
 constexpr std::uint64_t kMonitorPeriodUs = 100 * 1000;
+constexpr std::uint64_t kMonitorRetryUs = 10 * 1000;
+constexpr int kLockTries = 20;
+constexpr unsigned kLockBackoffUs = 100;
 constexpr std::uint64_t kDrainTimeoutMs = 1000;
 
 char other(char role) { return role == 'a' ? 'b' : 'a'; }
@@ -133,16 +136,31 @@ bool monitor_locked(rte_eth_dev* dev) {
     return true;
 }
 
+// The monitor never spins on the lock: a polling lcore takes it for every
+// burst, and a spinning monitor would burn a core it shares. It tries for a
+// few milliseconds (bursts leave gaps) and otherwise comes back later.
+bool try_lock_briefly(rte_spinlock_t* l) {
+    for (int i = 0; i < kLockTries; ++i) {
+        if (rte_spinlock_trylock(l)) return true;
+        rte_delay_us_sleep(kLockBackoffUs);
+    }
+    return false;
+}
+
 void monitor_alarm(void* arg) {
     auto* dev = static_cast<rte_eth_dev*>(arg);
     PortPrivate* p = priv(dev);
-    bool changed = false;
-    {
-        DomainLock l(domain_lock(p));
-        const bool before = p->link_up;
-        if (!monitor_locked(dev)) return;
-        changed = before != p->link_up;
+    rte_spinlock_t* lock = domain_lock(p);
+    if (!try_lock_briefly(lock)) {
+        if (__atomic_load_n(&p->started, __ATOMIC_ACQUIRE))
+            (void)rte_eal_alarm_set(kMonitorRetryUs, monitor_alarm, dev);
+        return;
     }
+    const bool before = p->link_up;
+    const bool running = monitor_locked(dev);
+    const bool changed = running && before != p->link_up;
+    rte_spinlock_unlock(lock);
+    if (!running) return;
     // Outside the lock: an LSC callback may ask for the link (link_update).
     if (changed && dev->data->dev_conf.intr_conf.lsc != 0)
         rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, nullptr);
@@ -225,7 +243,7 @@ void link_stop(rte_eth_dev* dev) {
     drain(p);
     {
         DomainLock l(domain_lock(p));
-        p->started = false;
+        __atomic_store_n(&p->started, false, __ATOMIC_RELEASE);
     }
     // Not under the lock: cancel waits for a running monitor, which takes it.
     rte_eal_alarm_cancel(monitor_alarm, dev);

@@ -54,7 +54,7 @@ void take_from_stash(RxQueue* q, std::uint16_t k) {
 std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     n = std::min<std::uint16_t>({n, kBurst, refill(q)});
     if (n == 0) return 0;
-    std::array<std::span<std::byte>, kBurst> into;
+    auto& into = q->into;
     std::array<std::uint32_t, kBurst> lens;
     for (std::uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = q->stash[i];
@@ -95,7 +95,7 @@ void zc_mbuf_freed(void* addr, void* opaque) {
 // burst (only messages of the consumer that is open now).
 void zc_return(RxQueue* q) {
     std::array<void*, kBurst> done;
-    std::array<Message, kBurst> back;
+    auto& back = q->aux;
     unsigned n;
     while ((n = rte_ring_sc_dequeue_burst(q->zc_done, done.data(), kBurst, nullptr)) != 0) {
         std::uint32_t k = 0;
@@ -112,11 +112,11 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     zc_return(q);
     n = std::min<std::uint16_t>({n, kBurst, refill(q), static_cast<std::uint16_t>(std::min<std::size_t>(q->zc_free.size(), kBurst))});
     if (n == 0) return 0;
-    std::array<Message, kBurst> msgs;
+    auto& msgs = q->msgs;
     auto got = q->ch->recv({msgs.data(), n});
     if (!got || *got == 0) return 0;
     const std::uint16_t k = static_cast<std::uint16_t>(*got);
-    std::array<Message, kBurst> copied;
+    auto& copied = q->aux;  // zc_return is done with it
     std::uint32_t nc = 0;
     for (std::uint16_t i = 0; i < k; ++i) {
         rte_mbuf* m = q->stash[i];
@@ -182,7 +182,7 @@ std::uint16_t drop_oversized(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
 // Returns how many frames were taken.
 std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full, bool stop_at_in_place) {
     const DomainHeap& heap = *q->port->heap;
-    std::array<std::span<const std::byte>, kBurst> bufs;
+    auto& bufs = q->bufs;
     std::uint16_t k = 0, scratch = 0;
     n = std::min(n, kBurst);
     for (; k < n; ++k) {
@@ -211,7 +211,7 @@ std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& 
 // lies in our arena, held until the other end hands them back.
 std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full) {
     const DomainHeap& heap = *q->port->heap;
-    std::array<Message, kBurst> msgs;
+    auto& msgs = q->msgs;
     std::uint16_t k = 0;
     n = std::min(n, kBurst);
     for (; k < n; ++k) {
@@ -232,7 +232,7 @@ std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bo
 // Zero-copy Tx: in-place mbufs the other end handed back are freed (pool
 // buffers of send_copy go back to the library's pool by themselves).
 void tx_reclaim(TxQueue* q) {
-    std::array<Message, kBurst> back;
+    auto& back = q->msgs;  // not in use between batches
     for (;;) {
         auto got = q->ch->reclaim({back.data(), kBurst});
         if (!got || *got == 0) return;

@@ -56,6 +56,9 @@ Result<std::shared_ptr<DomainHeap>> DomainHeap::ensure(SharedDomain& shared, con
     h->name_ = name;
     MD_ASSIGN_OR_RETURN(Arena arena, Arena::claim(shared.area(), min_bytes != 0 ? min_bytes : kDefaultHeapBytes));
     h->arena_.emplace(std::move(arena));
+    h->base_ = h->arena_->data();
+    h->size_ = h->arena_->size();
+    h->offset_ = h->arena_->offset();
     // DPDK wants va and length aligned to the page size it is told; inside a
     // VM the BAR may be mapped with less than the segment's page alignment.
     h->page_ = h->arena_->va_alignment();

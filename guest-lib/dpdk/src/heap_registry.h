@@ -39,8 +39,9 @@ public:
     const std::string& name() const { return name_; }
     int socket_id() const { return socket_; }
     Arena& arena() { return *arena_; }
-    std::byte* base() const { return arena_->data(); }
-    std::uint64_t size() const { return arena_->size(); }
+    // Cached at creation: contains() and offset_of() run per packet.
+    std::byte* base() const { return base_; }
+    std::uint64_t size() const { return size_; }
     std::uint64_t page_size() const { return page_; }
     md_dpdk_iova_source iova_source() const { return iova_; }
     rte_iova_t first_iova() const { return first_iova_; }
@@ -51,13 +52,16 @@ public:
     }
     // data-area offset of a pointer inside the arena.
     std::uint64_t offset_of(const void* p) const {
-        return arena_->offset() + static_cast<std::uint64_t>(static_cast<const std::byte*>(p) - base());
+        return offset_ + static_cast<std::uint64_t>(static_cast<const std::byte*>(p) - base());
     }
 
 private:
     DomainHeap() = default;
     std::string name_;
     int socket_ = -1;
+    std::byte* base_ = nullptr;
+    std::uint64_t size_ = 0;
+    std::uint64_t offset_ = 0;
     std::uint64_t page_ = 0;
     md_dpdk_iova_source iova_ = MD_DPDK_IOVA_NONE;
     rte_iova_t first_iova_ = RTE_BAD_IOVA;
