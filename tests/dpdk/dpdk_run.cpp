@@ -54,7 +54,7 @@ std::optional<int> DpdkProcess::stop(std::chrono::milliseconds timeout) {
 }
 
 std::vector<std::string> testpmd_argv(const std::string& mode, int fwd_cpu, const std::string& prefix,
-                                      const std::string& vdev, unsigned frame, bool hugepages) {
+                                      const std::string& vdev, unsigned frame, bool hugepages, unsigned queues) {
     const std::string lcores = fwd_cpu == 1 ? "0@0,1@1" : "0@1,1@0";
     std::vector<std::string> a = {kTestpmd};
     for (std::string& s : eal_args(lcores, hugepages, prefix, {vdev})) a.push_back(std::move(s));
@@ -64,6 +64,7 @@ std::vector<std::string> testpmd_argv(const std::string& mode, int fwd_cpu, cons
     // it snapshots the counters it reports): frames the sender sent in that
     // window would be counted by the sender and not by us.
     if (mode == "rxonly") a.push_back("--no-flush-rx");
+    if (queues > 1) a.insert(a.end(), {"--rxq=" + std::to_string(queues), "--txq=" + std::to_string(queues)});
     return a;
 }
 

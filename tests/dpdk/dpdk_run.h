@@ -50,7 +50,8 @@ private:
 // dpdk-testpmd in `mode` (txonly/rxonly) on one net_memdomain port, with
 // its forwarding lcore on CPU `fwd_cpu` and the main one on the other.
 std::vector<std::string> testpmd_argv(const std::string& mode, int fwd_cpu, const std::string& prefix,
-                                      const std::string& vdev, unsigned frame, bool hugepages = false);
+                                      const std::string& vdev, unsigned frame, bool hugepages = false,
+                                      unsigned queues = 1);
 
 // From testpmd's closing "Forward statistics for port 0" block.
 struct PortCounts {

@@ -17,6 +17,7 @@ struct Case {
     const char* name;
     unsigned frame;
     const char* extra;  // devargs
+    unsigned queues = 1;
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -30,8 +31,8 @@ TEST_P(TestpmdPair, ReceiverCountsExactlyWhatTheSenderSent) {
     ASSERT_TRUE(server.ok()) << server.start_error();
     TempDir logs;
     const std::string v = vdev(name, server, c.extra);
-    DpdkProcess tx("tx", testpmd_argv("txonly", 1, "tx", v, c.frame), logs);
-    DpdkProcess rx("rx", testpmd_argv("rxonly", 0, "rx", v, c.frame), logs);
+    DpdkProcess tx("tx", testpmd_argv("txonly", 1, "tx", v, c.frame, false, c.queues), logs);
+    DpdkProcess rx("rx", testpmd_argv("rxonly", 0, "rx", v, c.frame, false, c.queues), logs);
     // Frames flow once both ends are up: the receiver's periodic stats show them.
     ASSERT_TRUE(eventually([&] { return last_number(rx.log(), "Rx-pps:").value_or(0) > 0; }, std::chrono::seconds(25)))
         << rx.log() << tx.log();
@@ -50,7 +51,11 @@ TEST_P(TestpmdPair, ReceiverCountsExactlyWhatTheSenderSent) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, TestpmdPair,
                          ::testing::Values(Case{"copy64", 64, "zero-copy=no"}, Case{"copy1500", 1500, "zero-copy=no"},
-                                           Case{"zc64", 64, "zero-copy=yes"}, Case{"zc1500", 1500, "zero-copy=yes"}),
+                                           Case{"zc64", 64, "zero-copy=yes"}, Case{"zc1500", 1500, "zero-copy=yes"},
+                                           // Multi-queue: Tx queue q feeds Rx queue q; one forwarding core
+                                           // drives both.
+                                           Case{"copy256q4", 256, "zero-copy=no", 4},
+                                           Case{"zc1500q2", 1500, "zero-copy=yes", 2}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(TestpmdLink, FollowsTheOtherEndAcrossAKill) {
