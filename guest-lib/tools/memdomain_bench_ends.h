@@ -47,6 +47,7 @@ private:
     ChannelProducer& ch_;
     const BenchOptions& o_;
     std::vector<std::vector<std::byte>> staging_;  // copy mode
+    std::vector<std::uint64_t> stamped_;           // the message each staging buffer holds
     std::vector<std::span<const std::byte>> spans_;
     std::vector<Message> msgs_, back_;             // zero-copy
 };

@@ -39,14 +39,15 @@
 #include <string>
 #include <vector>
 
+#include "line_agent.h"
 #include "memdomain/domain.h"
 
 using namespace memdomain;
 
 namespace {
 
-std::string err(const Error& e) { return "err " + std::to_string(e.sys) + " " + e.message; }
-std::string err(int sys, const std::string& msg) { return "err " + std::to_string(sys) + " " + msg; }
+std::string err(const Error& e) { return memdomain::test::agent_err(e); }
+std::string err(int sys, const std::string& msg) { return memdomain::test::agent_err(sys, msg); }
 
 std::string join(const std::vector<PeerId>& ids, char sep) {
     std::string s;
@@ -201,30 +202,8 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3 || std::strcmp(argv[1], "--control-fd") != 0) {
-        std::fprintf(stderr, "usage: md_peer_agent --control-fd N\n");
-        return 2;
-    }
-    const int fd = std::atoi(argv[2]);
     Agent agent;
-    std::string buf;
-    char chunk[4096];
-    for (bool quit = false; !quit;) {
-        ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return 0;  // the test went away
-        buf.append(chunk, static_cast<std::size_t>(n));
-        for (std::size_t nl; !quit && (nl = buf.find('\n')) != std::string::npos;) {
-            std::string line = buf.substr(0, nl);
-            buf.erase(0, nl + 1);
-            std::string reply = agent.handle(line, quit) + "\n";
-            for (std::size_t off = 0; off < reply.size();) {
-                ssize_t w = ::write(fd, reply.data() + off, reply.size() - off);
-                if (w < 0 && errno == EINTR) continue;
-                if (w <= 0) return 1;
-                off += static_cast<std::size_t>(w);
-            }
-        }
-    }
-    return 0;
+    return memdomain::test::run_line_agent(argc, argv, "md_peer_agent", [&](int, const std::string& line, bool& quit) {
+        return agent.handle(line, quit);
+    });
 }

@@ -45,10 +45,13 @@
 // (Stats::invalid), a bad index is EBADMSG. Nothing a peer writes can make
 // the other read or write outside the domain's data area.
 //
-// Threads: one thread per end. Each end calls its Domain's notify/wait, and
-// a Domain is not thread-safe: two ends on one Domain (e.g. a ping and a pong
-// channel in one process) must be used from one thread, or locked. The
-// DataArea (and the producer's Arena) must outlive the channel.
+// Threads: one thread per end. Ends made from one DataArea may run on
+// different threads: their doorbell rings go through the DataArea, which
+// serialises them on the Domain. Each end waits on its own vector, so ends
+// that sleep on different threads must use different vectors, and the
+// application must not call the same Domain's notify/wait meanwhile (a
+// Domain is not thread-safe). The DataArea (and the producer's Arena) must
+// outlive the channel.
 #pragma once
 
 #include <chrono>
@@ -177,6 +180,11 @@ public:
     Result<bool> arm();
     void disarm();
 
+    // Messages sent that the consumer has not taken off the ring yet (its
+    // position as last published; a corrupt one reads as 0). For a clean
+    // stop: wait until this is 0 before closing.
+    std::uint32_t unread() const;
+
     // Whether a consumer is attached and live.
     bool consumer_alive() const;
     // After the consumer died: takes back every message it held, drops what
@@ -222,8 +230,11 @@ public:
     // ZeroCopy: up to out.size() messages, payload in place. Returns how
     // many. EPERM in Copy mode.
     Result<std::uint32_t> recv(std::span<Message> out);
-    // ZeroCopy: hands messages from recv() back to the producer. EPERM in
-    // Copy mode. EBADMSG if the producer's index is corrupt.
+    // ZeroCopy: hands messages from recv() back to the producer, all or
+    // none. EPERM in Copy mode, EINVAL for more messages than the ring
+    // holds, EAGAIN when the return ring has no room (only a producer that
+    // stopped reclaiming fills it: at most `slots` messages are in flight),
+    // EBADMSG if the producer's index is corrupt.
     Status release(std::span<const Message> messages);
 
     // Waits up to `timeout` (negative: forever) for a message, sleeping on

@@ -22,9 +22,10 @@
  *   NULL handle or pointer argument is not repeated everywhere.
  * - Offsets are from the start of segment 0's data area (md_data()), the
  *   same in every peer; pointers are this process's only.
- * - Handles are not thread-safe. A channel rings doorbells through its
- *   md_domain, which is not thread-safe either: use the channels of one
- *   md_domain from one thread, or lock around them.
+ * - Handles are not thread-safe: one thread per handle. Channels of one
+ *   md_area may run on different threads (their doorbell rings are
+ *   serialised on the md_domain), each sleeping on its own vector; do not
+ *   call md_notify/md_wait on that md_domain from other threads meanwhile.
  * - Lifetimes: md_domain outlives md_area, which outlives its arenas and
  *   channels; a producer's arena outlives its channels.
  */
@@ -237,6 +238,9 @@ int md_chan_send(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
 int md_chan_reclaim(struct md_chan *ch, struct md_msg *out, uint32_t cap);
 /* Returns 0, or -EINVAL (not a free-able pool buffer; nothing changes). */
 int md_chan_free(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
+/* Producer: messages sent that the consumer has not taken yet (0 for a
+ * consumer end or a NULL handle). */
+uint32_t md_chan_unread(const struct md_chan *ch);
 /* After the consumer died: takes back what it held (through md_chan_reclaim)
  * and frees the consumer end. Returns how many messages, or -EBUSY (the
  * consumer is live). */
@@ -248,7 +252,9 @@ int md_chan_recover(struct md_chan *ch);
  * lens[i]. */
 int md_chan_recv_copy(struct md_chan *ch, void *const *bufs, const uint32_t *caps, uint32_t *lens, uint32_t n);
 int md_chan_recv(struct md_chan *ch, struct md_msg *out, uint32_t cap);
-/* Returns 0, or -EPERM, -EBADMSG. */
+/* Hands all n messages back, or none. Returns 0, or -EPERM (wrong end or
+ * mode), -EINVAL (n exceeds the ring), -EAGAIN (the return ring is full: the
+ * producer is not reclaiming), -EBADMSG (corrupt producer index). */
 int md_chan_release(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
 
 /* Sleeping. md_chan_wait blocks up to timeout_ms (negative: forever) until

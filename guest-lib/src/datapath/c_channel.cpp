@@ -142,6 +142,8 @@ int md_chan_free(struct md_chan* ch, const struct md_msg* m, uint32_t n) {
     return st ? 0 : fail(st.error());
 }
 
+uint32_t md_chan_unread(const struct md_chan* ch) { return ch != nullptr && ch->tx ? ch->tx->unread() : 0; }
+
 int md_chan_recover(struct md_chan* ch) {
     if (ch == nullptr) return null_arg("md_chan_recover");
     if (!ch->tx) return wrong_end("md_chan_recover");

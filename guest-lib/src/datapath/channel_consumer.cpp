@@ -125,16 +125,8 @@ ChannelConsumer::~ChannelConsumer() {
 }
 
 Result<std::uint32_t> ChannelConsumer::State::ret_room(std::uint32_t want) {
-    std::uint64_t avail = v.slots - (ret_prod - ret_tail_cache);
-    if (avail < want) {
-        const std::uint64_t t = word64(&v.hdr->ret_tail).load(std::memory_order_acquire);
-        if (t > ret_prod || ret_prod - t > v.slots)
-            return chan_error(EBADMSG, "the producer's return index " + std::to_string(t) + " is impossible (ours is " +
-                                           std::to_string(ret_prod) + ")");
-        ret_tail_cache = t;
-        avail = v.slots - (ret_prod - t);
-    }
-    return static_cast<std::uint32_t>(avail < want ? avail : want);
+    return ring_room(ret_prod, ret_tail_cache, &v.hdr->ret_tail, v.slots, want, std::memory_order_acquire,
+                     "the producer's return");
 }
 
 void ChannelConsumer::State::put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token) {

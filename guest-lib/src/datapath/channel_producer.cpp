@@ -145,16 +145,7 @@ ChannelProducer::~ChannelProducer() {
 }
 
 Result<std::uint32_t> ChannelProducer::State::room(std::uint32_t want, std::memory_order order) {
-    std::uint64_t avail = v.slots - (prod - tail_cache);
-    if (avail < want) {
-        const std::uint64_t t = word64(&v.hdr->fwd_tail).load(order);
-        if (t > prod || prod - t > v.slots)
-            return chan_error(EBADMSG, "the consumer's index " + std::to_string(t) + " is impossible (ours is " +
-                                           std::to_string(prod) + ")");
-        tail_cache = t;
-        avail = v.slots - (prod - t);
-    }
-    return static_cast<std::uint32_t>(avail < want ? avail : want);
+    return ring_room(prod, tail_cache, &v.hdr->fwd_tail, v.slots, want, order, "the consumer's");
 }
 
 void ChannelProducer::State::put(std::uint64_t offset, std::uint32_t length, std::uint16_t flags, std::uint16_t token) {

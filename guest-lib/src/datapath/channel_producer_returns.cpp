@@ -66,6 +66,12 @@ Result<std::uint32_t> ChannelProducer::reclaim(std::span<Message> out) {
     return n;
 }
 
+std::uint32_t ChannelProducer::unread() const {
+    const std::uint64_t t = word64(&s_->v.hdr->fwd_tail).load(std::memory_order_acquire);
+    if (t > s_->prod || s_->prod - t > s_->v.slots) return 0;
+    return static_cast<std::uint32_t>(s_->prod - t);
+}
+
 bool ChannelProducer::consumer_alive() const {
     const std::uint64_t c = word64(&s_->v.hdr->consumer).load(std::memory_order_acquire);
     return (c & kConsumerKindMask) == kConsumerAttached && s_->v.core->is_live(unpack(static_cast<std::uint32_t>(c)));

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 #include "area_core.h"
@@ -44,6 +45,26 @@ struct ChannelView {
         return static_cast<std::uint16_t>(word1 >> 48) == marker_for(pos, shift);
     }
 };
+
+// Room for up to `want` more entries in a ring this side writes at `pos`,
+// from the reader's position: `cached`, refreshed from the reader's shared
+// word only when it does not show enough room. An impossible position (ahead
+// of ours, or more than a ring behind) is EBADMSG.
+inline Result<std::uint32_t> ring_room(std::uint64_t pos, std::uint64_t& cached, std::uint64_t* shared,
+                                       std::uint32_t slots, std::uint32_t want, std::memory_order order,
+                                       const char* whose) {
+    std::uint64_t avail = slots - (pos - cached);
+    if (avail < want) {
+        const std::uint64_t t = word64(shared).load(order);
+        if (t > pos || pos - t > slots)
+            return make_error(std::string("channel: ") + whose + " index " + std::to_string(t) +
+                                  " is impossible (ours is " + std::to_string(pos) + ")",
+                              EBADMSG);
+        cached = t;
+        avail = slots - (pos - t);
+    }
+    return static_cast<std::uint32_t>(avail < want ? avail : want);
+}
 
 // Called by a writer right after its publishing stores: a full fence, then
 // the other side's sleeping word; rings it if it sleeps, once per sleep

@@ -1,6 +1,8 @@
 // The DomainPort over a memdomain::Domain.
 #include "domain_port.h"
 
+#include <mutex>
+
 namespace memdomain::detail {
 namespace {
 
@@ -13,7 +15,9 @@ public:
     Result<SegmentHeader> header() const override { return d_.header(); }
     // A peer that joined a moment ago may not be in our table yet (the
     // server's join message is still unread): read pending joins, try again.
+    // Serialised: channels of one DataArea may ring from several threads.
     Status notify(PeerId peer, std::uint32_t vector) override {
+        std::lock_guard lock(notify_mutex_);
         auto st = d_.notify(peer, vector);
         if (st || st.error().sys != ENOENT) return st;
         (void)d_.peers();
@@ -26,6 +30,7 @@ public:
 
 private:
     Domain& d_;
+    std::mutex notify_mutex_;
 };
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "line_agent.h"
 #include "memdomain/arena.h"
 #include "memdomain/data_area.h"
 #include "memdomain/directory.h"
@@ -41,8 +42,9 @@ using namespace memdomain;
 
 namespace {
 
-std::string err(const Error& e) { return "err " + std::to_string(e.sys) + " " + e.message; }
-std::string err(int sys, const std::string& msg) { return "err " + std::to_string(sys) + " " + msg; }
+using memdomain::test::agent_err;
+std::string err(const Error& e) { return agent_err(e); }
+std::string err(int sys, const std::string& msg) { return agent_err(sys, msg); }
 
 std::int64_t realtime_ns() {
     timespec ts;
@@ -224,15 +226,7 @@ private:
 
 public:
     int fd = -1;
-    void reply(const std::string& line) {
-        const std::string s = line + "\n";
-        for (std::size_t off = 0; off < s.size();) {
-            const ssize_t w = ::write(fd, s.data() + off, s.size() - off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) std::_Exit(1);
-            off += static_cast<std::size_t>(w);
-        }
-    }
+    void reply(const std::string& line) { memdomain::test::agent_reply(fd, line); }
 
 private:
     std::optional<Domain> domain_;
@@ -243,24 +237,10 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3 || std::strcmp(argv[1], "--control-fd") != 0) {
-        std::fprintf(stderr, "usage: md_datapath_agent --control-fd N\n");
-        return 2;
-    }
     Agent agent;
-    agent.fd = std::atoi(argv[2]);
-    std::string buf;
-    char chunk[4096];
-    for (bool quit = false; !quit;) {
-        const ssize_t n = ::read(agent.fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return 0;  // the test went away
-        buf.append(chunk, static_cast<std::size_t>(n));
-        for (std::size_t nl; !quit && (nl = buf.find('\n')) != std::string::npos;) {
-            const std::string line = buf.substr(0, nl);
-            buf.erase(0, nl + 1);
-            agent.reply(agent.handle(line, quit));
-        }
-    }
-    return 0;
+    return memdomain::test::run_line_agent(argc, argv, "md_datapath_agent", [&](int fd, const std::string& line,
+                                                                                  bool& quit) {
+        agent.fd = fd;
+        return agent.handle(line, quit);
+    });
 }

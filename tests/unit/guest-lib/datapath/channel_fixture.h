@@ -53,6 +53,20 @@ protected:
         if (!c) std::abort();
         return std::move(c).value();
     }
+    static ChannelConfig copy_config(std::uint32_t slots, std::uint32_t payload) {
+        ChannelConfig c;
+        c.slots = slots;
+        c.slot_payload = payload;
+        return c;
+    }
+    static ChannelConfig zero_copy_config(std::uint32_t slots, std::uint32_t pool, std::uint32_t buffer_size = 128) {
+        ChannelConfig c;
+        c.mode = ChannelMode::ZeroCopy;
+        c.slots = slots;
+        c.pool_buffers = pool;
+        c.pool_buffer_size = buffer_size;
+        return c;
+    }
     std::byte* at(std::uint64_t off) { return tx_area_->data() + off; }
     detail::ChannelHeader* header(const ChannelProducer& p) {
         return reinterpret_cast<detail::ChannelHeader*>(at(p.offset()));

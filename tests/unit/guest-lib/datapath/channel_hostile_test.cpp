@@ -16,14 +16,6 @@ using detail::word64;
 
 class HostileChannel : public Channels {
 public:  // used by the free function below
-    ChannelConfig zero_copy(std::uint32_t slots, std::uint32_t pool) {
-        ChannelConfig c;
-        c.mode = ChannelMode::ZeroCopy;
-        c.slots = slots;
-        c.pool_buffers = pool;
-        c.pool_buffer_size = 128;
-        return c;
-    }
     bool inside_arena(const Message& m) {
         const auto* p = static_cast<const std::byte*>(m.data);
         // The consumer's mapping (each attachment of this process maps the
@@ -41,9 +33,7 @@ public:  // used by the free function below
 };
 
 TEST_F(HostileChannel, AnImpossibleConsumerIndexIsEBADMSGAndARepairedOneWorks) {
-    ChannelConfig c;
-    c.slots = 4;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(4, 64);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     std::byte b[8]{};
@@ -61,7 +51,7 @@ TEST_F(HostileChannel, AnImpossibleConsumerIndexIsEBADMSGAndARepairedOneWorks) {
 }
 
 TEST_F(HostileChannel, AnImpossibleReturnIndexIsEBADMSGForTheConsumer) {
-    ChannelProducer tx = make(zero_copy(4, 4));
+    ChannelProducer tx = make(zero_copy_config(4, 4));
     ChannelConsumer rx = open();
     std::vector<Message> m(4), in(4);
     ASSERT_EQ(*tx.alloc(m), 4u);
@@ -75,7 +65,7 @@ TEST_F(HostileChannel, AnImpossibleReturnIndexIsEBADMSGForTheConsumer) {
 }
 
 TEST_F(HostileChannel, ForgedEntriesAreDroppedAndNeverPointOutsideTheProducersArena) {
-    ChannelConfig c = zero_copy(16, 8);
+    ChannelConfig c = zero_copy_config(16, 8);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     const auto g = detail::channel_geometry(c.mode, c.slots, 0);
@@ -96,9 +86,7 @@ TEST_F(HostileChannel, ForgedEntriesAreDroppedAndNeverPointOutsideTheProducersAr
 }
 
 TEST_F(HostileChannel, ForgedCopyEntriesLongerThanTheirSlotAreDropped) {
-    ChannelConfig c;
-    c.slots = 8;
-    c.slot_payload = 48;
+    const ChannelConfig c = copy_config(8, 48);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     const auto g = detail::channel_geometry(c.mode, c.slots, c.slot_payload);
@@ -116,7 +104,7 @@ TEST_F(HostileChannel, ForgedCopyEntriesLongerThanTheirSlotAreDropped) {
 }
 
 TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {
-    ChannelConfig c = zero_copy(8, 8);
+    ChannelConfig c = zero_copy_config(8, 8);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     std::vector<Message> m(2), in(2);
@@ -188,7 +176,7 @@ void scribble_while_streaming(HostileChannel& t, ChannelProducer& tx, ChannelCon
 }
 
 TEST_F(HostileChannel, RandomScribblesWhileStreamingZeroCopyNeverEscapeTheArena) {
-    ChannelConfig c = zero_copy(32, 48);
+    ChannelConfig c = zero_copy_config(32, 48);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     int outside = 0;
@@ -198,9 +186,7 @@ TEST_F(HostileChannel, RandomScribblesWhileStreamingZeroCopyNeverEscapeTheArena)
 }
 
 TEST_F(HostileChannel, RandomScribblesWhileStreamingCopyModeNeverCrash) {
-    ChannelConfig c;
-    c.slots = 32;
-    c.slot_payload = 128;
+    const ChannelConfig c = copy_config(32, 128);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     int outside = 0;

@@ -15,9 +15,7 @@ namespace memdomain::test {
 namespace {
 
 TEST_F(Channels, CopyModeDeliversInOrderWithoutLossAcrossManyWrapArounds) {
-    ChannelConfig c;
-    c.slots = 8;
-    c.slot_payload = 256;
+    const ChannelConfig c = copy_config(8, 256);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     EXPECT_EQ(stream_copy(tx, rx, 100000, 5), 0);
@@ -27,11 +25,7 @@ TEST_F(Channels, CopyModeDeliversInOrderWithoutLossAcrossManyWrapArounds) {
 }
 
 TEST_F(Channels, ZeroCopyCopyPathUsesThePoolAndReturnsEveryBuffer) {
-    ChannelConfig c;
-    c.slots = 16;
-    c.mode = ChannelMode::ZeroCopy;
-    c.pool_buffers = 24;
-    c.pool_buffer_size = 256;
+    const ChannelConfig c = zero_copy_config(16, 24, 256);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     EXPECT_EQ(stream_copy(tx, rx, 50000, 7), 0);
@@ -96,9 +90,7 @@ TEST_F(Channels, ZeroCopyMessagesArriveInPlaceAndComeBackWithTheirCookies) {
 }
 
 TEST_F(Channels, FullAndEmptyAreZeroNotErrors) {
-    ChannelConfig c;
-    c.slots = 4;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(4, 64);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     std::byte b[64]{};
@@ -107,17 +99,17 @@ TEST_F(Channels, FullAndEmptyAreZeroNotErrors) {
     EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
     std::vector<std::span<const std::byte>> msgs(6, std::span<const std::byte>(b, 10));
     EXPECT_EQ(*tx.send_copy(msgs), 4u);
+    EXPECT_EQ(tx.unread(), 4u);
     EXPECT_EQ(*tx.send_copy(msgs), 0u);
     EXPECT_EQ(*rx.recv_copy(std::span(into).subspan(0, 3), lens), 3u);
     EXPECT_EQ(*tx.send_copy(msgs), 3u);
     EXPECT_EQ(*rx.recv_copy(into, lens), 4u);
     EXPECT_EQ(*rx.recv_copy(into, lens), 0u);
+    EXPECT_EQ(tx.unread(), 0u);
 }
 
 TEST_F(Channels, RefusalsSayWhatIsWrong) {
-    ChannelConfig c;
-    c.slots = 4;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(4, 64);
     ChannelProducer tx = make(c);
     std::byte big[65]{};
     EXPECT_EQ(tx.send_copy(std::vector<std::span<const std::byte>>{std::span<const std::byte>(big)}).error().sys,
@@ -155,11 +147,7 @@ TEST_F(Channels, RefusalsSayWhatIsWrong) {
 }
 
 TEST_F(Channels, ChannelsBuiltInPlaceUseTheGivenMemory) {
-    ChannelConfig c;
-    c.mode = ChannelMode::ZeroCopy;
-    c.slots = 32;
-    c.pool_buffers = 8;
-    c.pool_buffer_size = 128;
+    ChannelConfig c = zero_copy_config(32, 8, 128);
     const std::uint64_t rings = channel_memory_size(c);
     auto mem = arena_->alloc(rings);
     auto pool = arena_->alloc(8 * 128);
@@ -178,9 +166,7 @@ TEST_F(Channels, ChannelsBuiltInPlaceUseTheGivenMemory) {
 }
 
 TEST_F(Channels, OneConsumerAtATimeAndANewOneContinuesWhereTheLastStopped) {
-    ChannelConfig c;
-    c.slots = 8;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(8, 64);
     ChannelProducer tx = make(c);
     std::byte b[64]{};
     std::vector<std::uint32_t> lens(8);
@@ -201,11 +187,7 @@ TEST_F(Channels, OneConsumerAtATimeAndANewOneContinuesWhereTheLastStopped) {
 }
 
 TEST_F(Channels, ADeadConsumersBuffersAreRecoveredAndTheEndReopens) {
-    ChannelConfig c;
-    c.slots = 8;
-    c.mode = ChannelMode::ZeroCopy;
-    c.pool_buffers = 8;
-    c.pool_buffer_size = 64;
+    const ChannelConfig c = zero_copy_config(8, 8, 64);
     ChannelProducer tx = make(c);
     Domain& victim = peer();
     DataArea va = attach(victim);

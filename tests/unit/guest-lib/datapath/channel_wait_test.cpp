@@ -28,9 +28,7 @@ TEST_F(ChannelWaits, SleepRacedAgainstSendNeverLosesAWakeUp) {
     constexpr int kRounds = 20000;
     auto rx_arena = Arena::claim(*rx_area_, 2 * kTestSlot);
     ASSERT_TRUE(rx_arena);
-    ChannelConfig c;
-    c.slots = 8;
-    c.slot_payload = 64;
+    ChannelConfig c = copy_config(8, 64);
     c.consumer_vector = 1;  // each end sleeps on its own vector
     c.producer_vector = 0;
     ChannelProducer ping_tx = make(c, "ping");
@@ -93,9 +91,7 @@ TEST_F(ChannelWaits, SleepRacedAgainstSendNeverLosesAWakeUp) {
 }
 
 TEST_F(ChannelWaits, AnEventLoopArmsSleepsOnTheFdAndIsRung) {
-    ChannelConfig c;
-    c.slots = 4;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(4, 64);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     const int fd = rx.doorbell_fd();
@@ -121,9 +117,7 @@ TEST_F(ChannelWaits, AnEventLoopArmsSleepsOnTheFdAndIsRung) {
 }
 
 TEST_F(ChannelWaits, AFullProducerSleepsUntilTheConsumerMakesRoom) {
-    ChannelConfig c;
-    c.slots = 4;
-    c.slot_payload = 64;
+    const ChannelConfig c = copy_config(4, 64);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     std::byte b[8]{};
@@ -147,9 +141,7 @@ TEST_F(ChannelWaits, AFullProducerSleepsUntilTheConsumerMakesRoom) {
 }
 
 TEST_F(ChannelWaits, AReaderThatNeverSleepsCostsTheWriterNoDoorbell) {
-    ChannelConfig c;
-    c.slots = 64;
-    c.slot_payload = 256;
+    const ChannelConfig c = copy_config(64, 256);
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     EXPECT_EQ(stream_copy(tx, rx, 20000, 8), 0);
