@@ -6,7 +6,11 @@
 # net_memdomain / net_memif. Only the ratios mean something: the machine is
 # shared and its speed changes between runs.
 #
-#   tests/bench/dpdk_compare.sh [--build DIR] [--seconds N] [--rounds N] [--sizes "64 1500"] [--nice N]
+#   tests/bench/dpdk_compare.sh [--build DIR] [--seconds N] [--rounds N] [--sizes "64 1500"]
+#                               [--cpus A,B] [--nice N]
+# The sender forwards on CPU B, the receiver on CPU A (their main lcores on
+# the other one). compare.sh's hook runs this with CPUS, RUNS and
+# SECONDS_PER_RUN set.
 #
 # --nice N runs both testpmd processes at that niceness (e.g. -20 on a
 # machine busy with builds: the polling cores then get most of the CPU,
@@ -18,8 +22,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build
-seconds=5
-rounds=1
+# Defaults from the environment when compare.sh runs us (its hook passes
+# CPUS=a,b RUNS=N SECONDS_PER_RUN=N).
+seconds=${SECONDS_PER_RUN:-5}
+rounds=${RUNS:-1}
+cpus=${CPUS:-0,1}
 sizes="64 1500"
 nice_level=0
 while [ $# -gt 0 ]; do
@@ -28,11 +35,14 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
+    --cpus) cpus=$2; shift 2 ;;
     --nice) nice_level=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "dpdk_compare.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+cpu_a=${cpus%,*}
+cpu_b=${cpus#*,}
 memdomaind=$build/host-server/memdomaind
 pmd=$build/guest-lib/dpdk/librte_net_memdomain.so
 testpmd=/usr/bin/dpdk-testpmd
@@ -76,11 +86,11 @@ run_pair() {
   # --single-file-segments: memif's zero-copy refuses multi-file segments.
   local eal=(--no-pci --no-telemetry --in-memory --single-file-segments -d "$pmd" --log-level pmd.net.memdomain:warning)
   local app=(--total-num-mbufs=16384 --stats-period 1 --auto-start --nb-cores=1 --txpkts="$size")
-  nice -n "$nice_level" "$testpmd" --lcores 0@0,1@1 --main-lcore 0 --file-prefix "tx$name" "${eal[@]}" --vdev "$txv" -- \
+  nice -n "$nice_level" "$testpmd" --lcores "0@$cpu_a,1@$cpu_b" --main-lcore 0 --file-prefix "tx$name" "${eal[@]}" --vdev "$txv" -- \
     --forward-mode=txonly "${app[@]}" >"$work/$name.tx.log" 2>&1 &
   local tx=$!; pids+=($tx)
   sleep 1
-  nice -n "$nice_level" "$testpmd" --lcores 0@1,1@0 --main-lcore 0 --file-prefix "rx$name" "${eal[@]}" --vdev "$rxv" -- \
+  nice -n "$nice_level" "$testpmd" --lcores "0@$cpu_b,1@$cpu_a" --main-lcore 0 --file-prefix "rx$name" "${eal[@]}" --vdev "$rxv" -- \
     --forward-mode=rxonly --no-flush-rx "${app[@]}" >"$work/$name.rx.log" 2>&1 &
   local rx=$!; pids+=($rx)
   sleep $((seconds + 3))
