@@ -76,19 +76,11 @@ struct alignas(64) PortInfo {
     std::uint8_t mac[6];
     std::uint8_t pad0[2];
     std::uint64_t reserved[5];
-    // Per Rx queue, how many messages this end has taken from the channel:
-    // the other end, stopping, waits for it to reach what it sent (no
-    // packet in flight is lost by a clean stop). One line each: Rx queues
-    // on different lcores never share a line.
-    struct alignas(64) Consumed {
-        std::uint64_t messages;
-        std::uint8_t pad[56];
-    } consumed[kMaxQueues];
 };
 inline constexpr std::uint16_t kPortInfoZeroCopy = 1;
-static_assert(sizeof(PortInfo) == 64 + 64 * kMaxQueues);
+static_assert(sizeof(PortInfo) == 64);
 static_assert(offsetof(PortInfo, max_frame) == 12);
-static_assert(offsetof(PortInfo, consumed) == 64);
+static_assert(offsetof(PortInfo, mac) == 16);
 
 struct PortPrivate;
 
@@ -97,7 +89,10 @@ struct RxQueue {
     PortPrivate* port = nullptr;
     std::uint16_t qid = 0;
     rte_mempool* mp = nullptr;
-    std::optional<ChannelConsumer> ch;  // set and reset under the domain lock
+    // Held by every burst (uncontended: one lcore per queue) and by whoever
+    // swaps ch (the monitor tries it, never spins on it).
+    rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
+    std::optional<ChannelConsumer> ch;
     bool ch_zero_copy = false;          // the channel is ZeroCopy and we keep payloads in place
     // Copy mode: mbufs allocated ahead, kept across bursts.
     std::array<rte_mbuf*, kBurst> stash{};
@@ -125,9 +120,6 @@ struct RxQueue {
     int intr_fd = -1;       // dup of the domain's doorbell fd for our vector
     bool intr_armed = false;
     std::uint32_t vector = 0;
-    // Messages taken from channels, never reset: published in PortInfo for
-    // the other end's drain on stop.
-    std::uint64_t consumed = 0;
     // Counters (this queue's lcore only).
     std::uint64_t packets = 0, bytes = 0, nombuf = 0, oversized = 0, zero_copy = 0;
 };
@@ -136,13 +128,10 @@ struct RxQueue {
 struct TxQueue {
     PortPrivate* port = nullptr;
     std::uint16_t qid = 0;
-    std::optional<ChannelProducer> ch;  // set and reset under the domain lock
+    rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;  // as RxQueue::lock
+    std::optional<ChannelProducer> ch;
     // Set by the monitor: a live consumer is attached, so bursts may send.
     bool connected = false;
-    // The drain on stop: what the other end's PortInfo said it had consumed
-    // from this queue, and what we had sent, when the consumer attached.
-    std::uint64_t base_consumed = 0;
-    std::uint64_t base_sent = 0;
     void* memory = nullptr;             // the rings, on our domain heap
     void* pool = nullptr;               // zero-copy pool buffers, on our domain heap
     std::vector<void*> retired;         // memory of earlier channels, freed at close
@@ -150,11 +139,12 @@ struct TxQueue {
     // Per-burst scratch (see RxQueue::into).
     std::array<std::span<const std::byte>, kBurst> bufs;
     std::array<Message, kBurst> msgs;
-    std::uint64_t sent_messages = 0;    // everything the channel accepted, for the stop drain
     std::uint64_t packets = 0, bytes = 0, full = 0, link_down = 0, oversized = 0, zero_copy = 0, copied = 0;
 };
 
 struct PortPrivate {
+    // The control plane's lock: start, stop and the monitor (never a burst).
+    rte_spinlock_t ctl = RTE_SPINLOCK_INITIALIZER;
     Devargs args;
     std::string name;  // the vdev name
     std::uint16_t port_id = 0;
@@ -175,7 +165,6 @@ struct PortPrivate {
 };
 
 inline PortPrivate* priv(rte_eth_dev* dev) { return static_cast<PortPrivate*>(dev->data->dev_private); }
-inline rte_spinlock_t* domain_lock(PortPrivate* p) { return p->shared->lock(); }
 
 // Names in the directory.
 std::string role_entry(const PortPrivate& p, char role);
@@ -190,7 +179,9 @@ void port_teardown(PortPrivate* p);
 // pmd_link.cpp: pairing, the monitor and the link.
 int link_start(rte_eth_dev* dev);          // claims a role, builds our channels, starts the monitor
 void link_stop(rte_eth_dev* dev);          // drains, withdraws, closes, stops the monitor
-void monitor_once(rte_eth_dev* dev);       // one pass of the monitor (under the domain lock)
+// One pass of the monitor (under p->ctl); false when a queue was busy and
+// the pass should be repeated soon.
+bool monitor_once(rte_eth_dev* dev);
 int link_update(rte_eth_dev* dev, int wait_to_complete);
 
 // pmd_rxtx.cpp

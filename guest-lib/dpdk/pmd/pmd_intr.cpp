@@ -30,7 +30,7 @@ std::uint16_t intr_queues(PortPrivate* p) {
 }
 
 // Builds the handle: one efd (a dup of the doorbell fd) per queue with a
-// vector of its own. Under the domain lock.
+// vector of its own. Under p->ctl.
 int install_locked(PortPrivate* p) {
     const std::uint16_t nb_rx = p->dev->data->nb_rx_queues, n = intr_queues(p);
     p->intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
@@ -62,7 +62,7 @@ int intr_install(rte_eth_dev* dev) {
     if (dev->data->dev_conf.intr_conf.rxq == 0) return 0;
     int rc;
     {
-        DomainLock l(domain_lock(p));
+        DomainLock l(&p->ctl);
         if (p->shared->domain().interrupt_mode() == InterruptMode::Polling) {
             MD_PMD_LOG(ERR, "%s: Rx interrupts need doorbell interrupts (vfio-pci in a guest); this domain polls",
                        p->name.c_str());
@@ -82,7 +82,7 @@ int intr_install(rte_eth_dev* dev) {
 void intr_uninstall(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     if (p->intr == nullptr) return;
-    DomainLock l(domain_lock(p));
+    DomainLock l(&p->ctl);
     for (std::uint16_t q = 0; q < kMaxQueues; ++q) {
         RxQueue* r = p->rxq[q];
         if (r == nullptr) continue;
@@ -101,7 +101,7 @@ int rx_intr_enable(rte_eth_dev* dev, std::uint16_t qid) {
     if (qid >= dev->data->nb_rx_queues || p->rxq[qid] == nullptr) return -EINVAL;
     RxQueue* r = p->rxq[qid];
     if (r->intr_fd < 0) return -ENOTSUP;
-    DomainLock l(domain_lock(p));
+    DomainLock l(&r->lock);
     r->intr_armed = true;
     if (!r->ch) return 0;  // the monitor arms it when the channel opens
     auto sleep = r->ch->arm();
@@ -116,7 +116,7 @@ int rx_intr_disable(rte_eth_dev* dev, std::uint16_t qid) {
     if (qid >= dev->data->nb_rx_queues || p->rxq[qid] == nullptr) return -EINVAL;
     RxQueue* r = p->rxq[qid];
     if (r->intr_fd < 0) return -ENOTSUP;
-    DomainLock l(domain_lock(p));
+    DomainLock l(&r->lock);
     r->intr_armed = false;
     if (r->ch) r->ch->disarm();  // clears the announcement, drains the doorbell
     else (void)sys::eventfd_drain(r->intr_fd);

@@ -3,8 +3,11 @@
 //
 // The other end's PortInfo is shared memory another peer writes: it is read
 // only through the directory's bounds-checked range, copied, and validated
-// (magic, version, queue counts) before any field is used; its consumed
-// counters are only compared, never used as an index or a size.
+// (magic, version, queue counts) before any field is used.
+//
+// Locks: p->ctl serialises start, stop and the monitor; each queue's own
+// lock is held by its bursts, and the monitor only ever tries it (a queue
+// that is busy is handled on a pass 10 ms later).
 #include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -19,8 +22,7 @@ namespace {
 
 constexpr std::uint64_t kMonitorPeriodUs = 100 * 1000;
 constexpr std::uint64_t kMonitorRetryUs = 10 * 1000;
-constexpr int kLockTries = 20;
-constexpr unsigned kLockBackoffUs = 100;
+
 constexpr std::uint64_t kDrainTimeoutMs = 1000;
 
 char other(char role) { return role == 'a' ? 'b' : 'a'; }
@@ -45,10 +47,6 @@ std::optional<PortInfo> read_peer_info(PortPrivate* p) {
         copy.tx_queues > kMaxQueues)
         return std::nullopt;
     return copy;
-}
-
-std::uint64_t peer_consumed(const PortInfo* in_place, std::uint16_t q) {
-    return __atomic_load_n(&in_place->consumed[q].messages, __ATOMIC_ACQUIRE);
 }
 
 ChannelConfig channel_config(const PortPrivate& p, std::uint16_t q, std::uint32_t vectors) {
@@ -118,49 +116,32 @@ void fill_info(PortPrivate* p) {
     i->tx_queues = p->dev->data->nb_tx_queues;
     i->max_frame = kMaxFrame;
     std::memcpy(i->mac, p->mac.addr_bytes, sizeof(i->mac));
-    for (std::uint16_t q = 0; q < kMaxQueues; ++q) {
-        const std::uint64_t done = p->rxq[q] != nullptr ? p->rxq[q]->consumed : 0;
-        __atomic_store_n(&i->consumed[q].messages, done, __ATOMIC_RELAXED);
-    }
     __atomic_store_n(&i->magic, kPortInfoMagic, __ATOMIC_RELEASE);
 }
 
 void monitor_alarm(void* arg);
 
+// One pass and the next alarm: 100 ms, or 10 ms when a queue was busy.
+// Under p->ctl. False when the port is not started (no pass, no alarm).
 bool monitor_locked(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     if (!p->started) return false;
-    monitor_once(dev);
-    if (rte_eal_alarm_set(kMonitorPeriodUs, monitor_alarm, dev) != 0)
+    const bool complete = monitor_once(dev);
+    if (rte_eal_alarm_set(complete ? kMonitorPeriodUs : kMonitorRetryUs, monitor_alarm, dev) != 0)
         MD_PMD_LOG(ERR, "%s: cannot re-arm the link monitor", p->name.c_str());
     return true;
-}
-
-// The monitor never spins on the lock: a polling lcore takes it for every
-// burst, and a spinning monitor would burn a core it shares. It tries for a
-// few milliseconds (bursts leave gaps) and otherwise comes back later.
-bool try_lock_briefly(rte_spinlock_t* l) {
-    for (int i = 0; i < kLockTries; ++i) {
-        if (rte_spinlock_trylock(l)) return true;
-        rte_delay_us_sleep(kLockBackoffUs);
-    }
-    return false;
 }
 
 void monitor_alarm(void* arg) {
     auto* dev = static_cast<rte_eth_dev*>(arg);
     PortPrivate* p = priv(dev);
-    rte_spinlock_t* lock = domain_lock(p);
-    if (!try_lock_briefly(lock)) {
-        if (__atomic_load_n(&p->started, __ATOMIC_ACQUIRE))
-            (void)rte_eal_alarm_set(kMonitorRetryUs, monitor_alarm, dev);
-        return;
+    bool changed = false;
+    {
+        DomainLock l(&p->ctl);
+        const bool before = p->link_up;
+        if (!monitor_locked(dev)) return;
+        changed = before != p->link_up;
     }
-    const bool before = p->link_up;
-    const bool running = monitor_locked(dev);
-    const bool changed = running && before != p->link_up;
-    rte_spinlock_unlock(lock);
-    if (!running) return;
     // Outside the lock: an LSC callback may ask for the link (link_update).
     if (changed && dev->data->dev_conf.intr_conf.lsc != 0)
         rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, nullptr);
@@ -178,20 +159,17 @@ void set_link(PortPrivate* p, bool up) {
 }
 
 // Waits (bounded) until the other end has taken every message we sent on
-// each connected queue, so a clean stop loses nothing in flight.
+// each connected queue (ChannelProducer::unread), so a clean stop loses
+// nothing in flight.
 void drain(PortPrivate* p) {
     const std::uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kDrainTimeoutMs / 1000;
     for (;;) {
         bool pending = false;
-        {
-            DomainLock l(domain_lock(p));
-            const PortInfo* peer = peer_info_in_place(p);
-            if (peer == nullptr) return;  // gone: nothing to wait for
-            for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q) {
-                TxQueue* t = p->txq[q];
-                if (t == nullptr || !t->ch || !t->connected || !t->ch->consumer_alive()) continue;
-                if (peer_consumed(peer, q) - t->base_consumed < t->sent_messages - t->base_sent) pending = true;
-            }
+        for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q) {
+            TxQueue* t = p->txq[q];
+            if (t == nullptr) continue;
+            DomainLock l(&t->lock);
+            if (t->ch && t->connected && t->ch->consumer_alive() && t->ch->unread() != 0) pending = true;
         }
         if (!pending) return;
         if (rte_get_timer_cycles() > deadline) {
@@ -214,7 +192,7 @@ std::string channel_entry(const PortPrivate& p, char role, std::uint16_t q) {
 int link_start(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     {
-        DomainLock l(domain_lock(p));
+        DomainLock l(&p->ctl);
         if (p->info == nullptr) {
             p->info = static_cast<PortInfo*>(
                 rte_zmalloc_socket("netmd_port", sizeof(PortInfo), alignof(PortInfo), p->heap->socket_id()));
@@ -223,8 +201,9 @@ int link_start(rte_eth_dev* dev) {
         fill_info(p);
         if (int r = claim_role(p); r != 0) return r;
         for (std::uint16_t q = 0; q < dev->data->nb_tx_queues; ++q) {
+            DomainLock lq(&p->txq[q]->lock);
             if (int r = create_tx_channel(p, p->txq[q]); r != 0) {
-                for (std::uint16_t k = 0; k < q; ++k) p->txq[k]->ch.reset();
+                for (std::uint16_t k = 0; k < q; ++k) p->txq[k]->ch.reset();  // not polled before start
                 (void)Directory(p->shared->area()).withdraw(role_entry(*p, p->role));
                 return r;
             }
@@ -242,69 +221,95 @@ void link_stop(rte_eth_dev* dev) {
     if (!p->started) return;
     drain(p);
     {
-        DomainLock l(domain_lock(p));
-        __atomic_store_n(&p->started, false, __ATOMIC_RELEASE);
+        DomainLock l(&p->ctl);
+        p->started = false;
     }
     // Not under the lock: cancel waits for a running monitor, which takes it.
     rte_eal_alarm_cancel(monitor_alarm, dev);
-    DomainLock l(domain_lock(p));
+    DomainLock l(&p->ctl);
     Directory dir(p->shared->area());
     (void)dir.withdraw(role_entry(*p, p->role));
     for (std::uint16_t q = 0; q < dev->data->nb_tx_queues; ++q) {
         if (p->txq[q] == nullptr) continue;
+        DomainLock lq(&p->txq[q]->lock);
         p->txq[q]->ch.reset();  // withdraws its name; the memory stays ours until close
         p->txq[q]->connected = false;
     }
-    for (std::uint16_t q = 0; q < dev->data->nb_rx_queues; ++q)
-        if (p->rxq[q] != nullptr) rx_queue_drop_channel(p->rxq[q]);
+    for (std::uint16_t q = 0; q < dev->data->nb_rx_queues; ++q) {
+        if (p->rxq[q] == nullptr) continue;
+        DomainLock lq(&p->rxq[q]->lock);
+        rx_queue_drop_channel(p->rxq[q]);
+    }
     p->peer_info.reset();
     set_link(p, false);
     p->role = 0;
 }
 
-void monitor_once(rte_eth_dev* dev) {
+namespace {
+
+// The Rx side of a pass for queue r (under its lock): drop a channel whose
+// producer is gone, open the other end's channel when it is there.
+void monitor_rx(PortPrivate* p, RxQueue* r, bool peer_up, bool wanted) {
+    if (r->ch && (!peer_up || !r->ch->producer_alive())) rx_queue_drop_channel(r);
+    if (r->ch || !wanted) return;
+    auto c = ChannelConsumer::open(p->shared->area(), channel_entry(*p, other(p->role), r->qid));
+    if (c) {
+        r->ch.emplace(std::move(*c));
+        r->ch_zero_copy = p->args.zero_copy && r->ch->config().mode == ChannelMode::ZeroCopy;
+        ++r->generation;
+        if (r->intr_armed) intr_rearm_after_attach(r);
+    } else if (c.error().sys != ENOENT && c.error().sys != EBUSY) {
+        MD_PMD_LOG(DEBUG, "%s: Rx queue %u: %s", p->name.c_str(), r->qid, c.error().message.c_str());
+    }
+}
+
+// The Tx side (under its lock): note a consumer that attached, recover
+// from one that died (what it held comes back through reclaim).
+void monitor_tx(PortPrivate* p, TxQueue* t) {
+    if (!t->ch) return;
+    const bool alive = t->ch->consumer_alive();
+    if (alive && !t->connected) {
+        t->connected = true;
+    } else if (!alive && t->connected) {
+        t->connected = false;
+        auto r = t->ch->recover();
+        if (!r) MD_PMD_LOG(DEBUG, "%s: Tx queue %u: recover: %s", p->name.c_str(), t->qid, r.error().message.c_str());
+    }
+}
+
+}  // namespace
+
+bool monitor_once(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     p->peer_info = read_peer_info(p);
-    const PortInfo* peer_in_place = p->peer_info ? peer_info_in_place(p) : nullptr;
-    const char peer_role = other(p->role);
-    const std::uint16_t nb_rx = dev->data->nb_rx_queues, nb_tx = dev->data->nb_tx_queues;
-    bool up = p->peer_info.has_value() && peer_in_place != nullptr;
-
-    for (std::uint16_t q = 0; q < nb_rx; ++q) {
+    const bool peer_up = p->peer_info.has_value();
+    bool up = peer_up, complete = true;
+    for (std::uint16_t q = 0; q < dev->data->nb_rx_queues; ++q) {
         RxQueue* r = p->rxq[q];
-        if (r->ch && (!up || !r->ch->producer_alive())) rx_queue_drop_channel(r);
-        const bool wanted = up && q < p->peer_info->tx_queues;
-        if (!r->ch && wanted) {
-            auto c = ChannelConsumer::open(p->shared->area(), channel_entry(*p, peer_role, q));
-            if (c) {
-                r->ch.emplace(std::move(*c));
-                r->ch_zero_copy = p->args.zero_copy && r->ch->config().mode == ChannelMode::ZeroCopy;
-                ++r->generation;
-                if (r->intr_armed) intr_rearm_after_attach(r);
-            } else if (c.error().sys != ENOENT && c.error().sys != EBUSY) {
-                MD_PMD_LOG(DEBUG, "%s: Rx queue %u: %s", p->name.c_str(), q, c.error().message.c_str());
-            }
+        const bool wanted = peer_up && q < p->peer_info->tx_queues;
+        if (!rte_spinlock_trylock(&r->lock)) {
+            complete = false;  // in a burst: next pass
+            up = up && (!wanted || r->ch.has_value());
+            continue;
         }
-        if (wanted && !r->ch) up = false;
+        monitor_rx(p, r, peer_up, wanted);
+        up = up && (!wanted || r->ch.has_value());
+        rte_spinlock_unlock(&r->lock);
     }
-    for (std::uint16_t q = 0; q < nb_tx; ++q) {
+    for (std::uint16_t q = 0; q < dev->data->nb_tx_queues; ++q) {
         TxQueue* t = p->txq[q];
-        if (!t->ch) continue;
-        const bool alive = t->ch->consumer_alive();
-        if (alive && !t->connected && peer_in_place != nullptr) {
-            t->connected = true;
-            t->base_consumed = peer_consumed(peer_in_place, q);
-            t->base_sent = t->sent_messages;
-        } else if (!alive && t->connected) {
-            // The consumer died: take back what it held so a new one can open.
-            t->connected = false;
-            auto r = t->ch->recover();
-            if (!r) MD_PMD_LOG(DEBUG, "%s: Tx queue %u: recover: %s", p->name.c_str(), q, r.error().message.c_str());
+        const bool wanted = peer_up && q < p->peer_info->rx_queues;
+        if (!rte_spinlock_trylock(&t->lock)) {
+            complete = false;
+            up = up && (!wanted || t->connected);
+            continue;
         }
-        const bool wanted = p->peer_info && q < p->peer_info->rx_queues;
-        if (wanted && !t->connected) up = false;
+        monitor_tx(p, t);
+        up = up && (!wanted || t->connected);
+        rte_spinlock_unlock(&t->lock);
     }
     set_link(p, up);
+    return complete;
 }
 
 int link_update(rte_eth_dev* dev, int wait_to_complete) {

@@ -13,8 +13,10 @@
 //   of at most kRxCopyBelow bytes are copied instead (cheaper than that
 //   bookkeeping) and handed back at once.
 //
-// Every burst holds the attachment's lock (shared_domain.h): the channels
-// ring doorbells through a Domain, which is not thread-safe.
+// Every burst holds its queue's lock, which only the monitor (swapping the
+// channel, never spinning) and the Rx interrupt calls take otherwise:
+// queues on different lcores never contend. Doorbells the channels ring are
+// serialised by the DataArea.
 #include <rte_malloc.h>
 
 #include <algorithm>
@@ -29,12 +31,6 @@ namespace {
 
 // Zero-copy Rx copies frames up to this size instead of attaching them.
 constexpr std::uint32_t kRxCopyBelow = 256;
-
-void count_consumed(RxQueue* q) {
-    PortInfo* info = q->port->info;
-    if (info != nullptr)
-        __atomic_store_n(&info->consumed[q->qid].messages, q->consumed, __ATOMIC_RELEASE);
-}
 
 // Keeps q->stash full; returns how many mbufs it holds.
 std::uint16_t refill(RxQueue* q) {
@@ -79,8 +75,6 @@ std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     }
     take_from_stash(q, k);
     q->packets += out;
-    q->consumed += k;
-    count_consumed(q);
     return out;
 }
 
@@ -151,8 +145,6 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     if (nc != 0) (void)q->ch->release({copied.data(), nc});
     take_from_stash(q, k);
     q->packets += k;
-    q->consumed += k;
-    count_consumed(q);
     return k;
 }
 
@@ -257,7 +249,6 @@ std::uint16_t tx_frames(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool zero_
         const std::uint16_t s = in_place ? tx_in_place_batch(q, pkts + done, n - done, full)
                                          : tx_copy_batch(q, pkts + done, n - done, full, zero_copy);
         q->packets += s;
-        q->sent_messages += s;
         done += s;
         if (s == 0) break;
     }
@@ -269,7 +260,7 @@ std::uint16_t tx_frames(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool zero_
 
 std::uint16_t rx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
     auto* q = static_cast<RxQueue*>(queue);
-    DomainLock l(domain_lock(q->port));
+    DomainLock l(&q->lock);
     if (!q->ch) {
         if (!q->zc.empty()) zc_return(q);  // slots come home even with no channel
         return 0;
@@ -286,7 +277,7 @@ std::uint16_t rx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
 
 std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
     auto* q = static_cast<TxQueue*>(queue);
-    DomainLock l(domain_lock(q->port));
+    DomainLock l(&q->lock);
     if (!q->ch) {
         q->link_down += n;
         return 0;

@@ -52,9 +52,10 @@ constexpr unsigned kCount = sizeof(kXstats) / sizeof(kXstats[0]);
 
 }  // namespace
 
+// Counters are read and reset without locks, as DPDK's drivers do: each is
+// written by its queue's lcore only, and a stale read is harmless.
 int stats_get(rte_eth_dev* dev, rte_eth_stats* st) {
     PortPrivate* p = priv(dev);
-    DomainLock l(domain_lock(p));
     for (std::uint16_t q = 0; q < dev->data->nb_rx_queues; ++q) {
         const RxQueue* r = p->rxq[q];
         if (r == nullptr) continue;
@@ -83,7 +84,6 @@ int stats_get(rte_eth_dev* dev, rte_eth_stats* st) {
 
 int stats_reset(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
-    DomainLock l(domain_lock(p));
     for (std::uint16_t q = 0; q < kMaxQueues; ++q) {
         if (RxQueue* r = p->rxq[q]) r->packets = r->bytes = r->nombuf = r->oversized = r->zero_copy = 0;
         if (TxQueue* t = p->txq[q]) t->packets = t->bytes = t->full = t->link_down = t->oversized = t->zero_copy = t->copied = 0;
@@ -102,7 +102,9 @@ int xstats_get_names(rte_eth_dev* dev, rte_eth_xstat_name* names, unsigned size)
 int xstats_get(rte_eth_dev* dev, rte_eth_xstat* xs, unsigned n) {
     if (xs == nullptr || n < kCount) return static_cast<int>(kCount);
     PortPrivate* p = priv(dev);
-    DomainLock l(domain_lock(p));
+    // The channels' own counters are read under the monitor's lock (it is
+    // what replaces a queue's channel).
+    DomainLock l(&p->ctl);
     for (unsigned i = 0; i < kCount; ++i) {
         xs[i].id = i;
         xs[i].value = kXstats[i].get(p);
