@@ -32,6 +32,8 @@ packages=(
   # tools the tests use (useradd for the access-control tests, prlimit for
   # the fd-limit tests, ss for the reload's listen backlog)
   procps util-linux passwd iproute2
+  # DPDK 22.11: runtime, dpdk-testpmd, headers; dpkg-dev for `apt-get source`
+  dpdk dpdk-dev libdpdk-dev dpkg-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -83,6 +85,28 @@ if [ -d "$gp" ]; then
 else
   echo "setup-host.sh: this kernel has no 1 GiB hugepages ($gp): the 1G serving test will say so and skip"
 fi
+
+# DPDK's driver headers (ethdev_driver.h, bus_vdev_driver.h) are in no
+# binary package: net_memdomain builds against the source package of exactly
+# the installed version, unpacked under /var/cache/memdomain/dpdk-src (CMake
+# finds it there and refuses another version).
+dpdk_version=$(dpkg-query -W -f='${Version}' libdpdk-dev)
+dpdk_src=/var/cache/memdomain/dpdk-src
+if [ ! -f "$dpdk_src/.version" ] || [ "$(cat "$dpdk_src/.version")" != "$dpdk_version" ]; then
+  if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > /etc/apt/sources.list.d/memdomain-deb-src.sources
+    elif [ -f /etc/apt/sources.list ]; then
+      sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/memdomain-deb-src.list
+    fi
+  fi
+  apt-get update -q
+  rm -rf "$dpdk_src"; mkdir -p "$dpdk_src"
+  (cd "$dpdk_src" && apt-get source -q "dpdk=$dpdk_version") > "$dpdk_src.log" 2>&1 || {
+    echo "setup-host.sh: 'apt-get source dpdk=$dpdk_version' failed (see $dpdk_src.log)" >&2; exit 1; }
+  echo "$dpdk_version" > "$dpdk_src/.version"
+fi
+echo "setup-host.sh: DPDK $dpdk_version, driver headers in $dpdk_src"
 
 if ! mountpoint -q /dev/hugepages 2>/dev/null; then
   mkdir -p /dev/hugepages

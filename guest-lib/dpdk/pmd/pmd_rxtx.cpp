@@ -1,0 +1,337 @@
+// net_memdomain's bursts over the data-path channels.
+//
+//   Copy mode (zero-copy=no): Tx copies each frame into the channel's ring
+//   entry (descriptor and payload share cache lines); Rx copies it out into
+//   an mbuf from the queue's pool. Two copies, as net_memif's copy mode.
+//   Zero-copy (zero-copy=yes): Tx sends an mbuf in place when its data lies
+//   in this process's arena (an mbuf pool made on the domain's heap:
+//   md_dpdk_heap_attach) and holds it until the other end hands it back;
+//   any other mbuf is copied once into a channel pool buffer. Rx attaches
+//   each message to an mbuf as an external buffer (no copy at all) and hands
+//   it back to the producer when the application frees that mbuf, on
+//   whatever lcore, through an MP/SC ring the next Rx burst drains; frames
+//   of at most kRxCopyBelow bytes are copied instead (cheaper than that
+//   bookkeeping) and handed back at once.
+//
+// Every burst holds its queue's lock, which only the monitor (swapping the
+// channel, never spinning) and the Rx interrupt calls take otherwise:
+// queues on different lcores never contend. Doorbells the channels ring are
+// serialised by the DataArea.
+#include <rte_malloc.h>
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+
+#include "log.h"
+#include "pmd_internal.h"
+
+namespace memdomain::dpdk::pmd {
+namespace {
+
+// Zero-copy Rx copies frames up to this size instead of attaching them.
+constexpr std::uint32_t kRxCopyBelow = 256;
+
+// Keeps q->stash full; returns how many mbufs it holds.
+std::uint16_t refill(RxQueue* q) {
+    if (q->stashed < kBurst) {
+        const unsigned want = kBurst - q->stashed;
+        if (rte_pktmbuf_alloc_bulk(q->mp, &q->stash[q->stashed], want) == 0) q->stashed = kBurst;
+    }
+    if (q->stashed == 0) ++q->nombuf;
+    return q->stashed;
+}
+
+void take_from_stash(RxQueue* q, std::uint16_t k) {
+    std::copy(q->stash.begin() + k, q->stash.begin() + q->stashed, q->stash.begin());
+    q->stashed -= k;
+}
+
+std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
+    n = std::min<std::uint16_t>({n, kBurst, refill(q)});
+    if (n == 0) return 0;
+    auto& into = q->into;
+    std::array<std::uint32_t, kBurst> lens;
+    for (std::uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = q->stash[i];
+        into[i] = {rte_pktmbuf_mtod(m, std::byte*), std::min<std::size_t>(rte_pktmbuf_tailroom(m), kMaxFrame)};
+    }
+    auto got = q->ch->recv_copy({into.data(), n}, {lens.data(), n});
+    if (!got || *got == 0) return 0;
+    const std::uint16_t k = static_cast<std::uint16_t>(*got);
+    std::uint16_t out = 0;
+    for (std::uint16_t i = 0; i < k; ++i) {
+        rte_mbuf* m = q->stash[i];
+        if (lens[i] > into[i].size() || lens[i] == 0) {  // truncated (or empty): not a frame we can deliver
+            ++q->oversized;
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        m->data_len = static_cast<std::uint16_t>(lens[i]);
+        m->pkt_len = lens[i];
+        m->port = q->port->port_id;
+        q->bytes += lens[i];
+        pkts[out++] = m;
+    }
+    take_from_stash(q, k);
+    q->packets += out;
+    return out;
+}
+
+void zc_mbuf_freed(void* addr, void* opaque) {
+    (void)addr;
+    auto* slot = static_cast<RxQueue::ZcSlot*>(opaque);
+    // Never fails: the ring holds every slot index at once.
+    (void)rte_ring_mp_enqueue(slot->q->zc_done, slot);
+}
+
+// Hands back to the producer what the application has freed since the last
+// burst (only messages of the consumer that is open now).
+void zc_return(RxQueue* q) {
+    std::array<void*, kBurst> done;
+    auto& back = q->aux;
+    unsigned n;
+    while ((n = rte_ring_sc_dequeue_burst(q->zc_done, done.data(), kBurst, nullptr)) != 0) {
+        std::uint32_t k = 0;
+        for (unsigned i = 0; i < n; ++i) {
+            auto* slot = static_cast<RxQueue::ZcSlot*>(done[i]);
+            if (q->ch && slot->generation == q->generation) back[k++] = slot->msg;
+            q->zc_free.push_back(static_cast<std::uint32_t>(slot - q->zc.data()));
+        }
+        if (k != 0 && q->ch) (void)q->ch->release({back.data(), k});
+    }
+}
+
+std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
+    zc_return(q);
+    n = std::min<std::uint16_t>({n, kBurst, refill(q), static_cast<std::uint16_t>(std::min<std::size_t>(q->zc_free.size(), kBurst))});
+    if (n == 0) return 0;
+    auto& msgs = q->msgs;
+    auto got = q->ch->recv({msgs.data(), n});
+    if (!got || *got == 0) return 0;
+    const std::uint16_t k = static_cast<std::uint16_t>(*got);
+    auto& copied = q->aux;  // zc_return is done with it
+    std::uint32_t nc = 0;
+    for (std::uint16_t i = 0; i < k; ++i) {
+        rte_mbuf* m = q->stash[i];
+        // The length is bounded by the channel (inside the producer's arena)
+        // and by a frame's size here.
+        const std::uint16_t len = static_cast<std::uint16_t>(std::min<std::uint32_t>(msgs[i].length, kMaxFrame));
+        m->port = q->port->port_id;
+        m->data_len = len;
+        m->pkt_len = len;
+        q->bytes += len;
+        pkts[i] = m;
+        if (len <= kRxCopyBelow && len <= rte_pktmbuf_tailroom(m)) {
+            // Small frames: a copy costs less than an external buffer's
+            // bookkeeping, and the message goes back at once.
+            std::memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
+            copied[nc++] = msgs[i];
+            continue;
+        }
+        const std::uint32_t idx = q->zc_free.back();
+        q->zc_free.pop_back();
+        RxQueue::ZcSlot& s = q->zc[idx];
+        s.msg = msgs[i];
+        s.generation = q->generation;
+        s.shinfo.free_cb = zc_mbuf_freed;
+        s.shinfo.fcb_opaque = &s;
+        rte_mbuf_ext_refcnt_set(&s.shinfo, 1);
+        rte_pktmbuf_attach_extbuf(m, msgs[i].data, RTE_BAD_IOVA, len, &s.shinfo);
+        m->data_len = len;
+        m->pkt_len = len;
+        ++q->zero_copy;
+    }
+    if (nc != 0) (void)q->ch->release({copied.data(), nc});
+    take_from_stash(q, k);
+    q->packets += k;
+    return k;
+}
+
+// Copies a (possibly multi-segment) frame into dst; returns its length.
+std::uint32_t linearize(const rte_mbuf* m, std::uint8_t* dst) {
+    std::uint32_t at = 0;
+    for (const rte_mbuf* s = m; s != nullptr; s = s->next) {
+        std::memcpy(dst + at, rte_pktmbuf_mtod(s, const std::uint8_t*), s->data_len);
+        at += s->data_len;
+    }
+    return at;
+}
+
+// Frees leading oversized frames (counted, reported as sent); returns how many.
+std::uint16_t drop_oversized(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
+    std::uint16_t i = 0;
+    while (i < n && pkts[i]->pkt_len > kMaxFrame) {
+        ++q->oversized;
+        rte_pktmbuf_free(pkts[i++]);
+    }
+    return i;
+}
+
+// One batch of copy Tx (send_copy: inline in Copy mode, into a library pool
+// buffer in ZeroCopy mode): frames up to the next oversized one, the 9th
+// multi-segment one, or (stop_at_in_place) one that can go in place.
+// Returns how many frames were taken.
+std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full, bool stop_at_in_place) {
+    const DomainHeap& heap = *q->port->heap;
+    auto& bufs = q->bufs;
+    std::uint16_t k = 0, scratch = 0;
+    n = std::min(n, kBurst);
+    for (; k < n; ++k) {
+        rte_mbuf* m = pkts[k];
+        if (m->pkt_len > kMaxFrame) break;
+        if (m->nb_segs == 1) {
+            if (stop_at_in_place && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len)) break;
+            bufs[k] = {rte_pktmbuf_mtod(m, const std::byte*), m->data_len};
+        } else {
+            if (scratch == q->scratch->size()) break;
+            std::uint8_t* dst = (*q->scratch)[scratch++].data();
+            bufs[k] = {reinterpret_cast<const std::byte*>(dst), linearize(m, dst)};
+        }
+    }
+    if (k == 0) return 0;
+    auto sent = q->ch->send_copy({bufs.data(), k});
+    const std::uint16_t s = sent ? static_cast<std::uint16_t>(*sent) : 0;
+    for (std::uint16_t i = 0; i < s; ++i) q->bytes += pkts[i]->pkt_len;
+    rte_pktmbuf_free_bulk(pkts, s);
+    q->copied += s;
+    if (s < k) full = true;
+    return s;
+}
+
+// One batch of in-place Tx (zero-copy): single-segment frames whose data
+// lies in our arena, held until the other end hands them back.
+std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full) {
+    const DomainHeap& heap = *q->port->heap;
+    auto& msgs = q->msgs;
+    std::uint16_t k = 0;
+    n = std::min(n, kBurst);
+    for (; k < n; ++k) {
+        rte_mbuf* m = pkts[k];
+        void* data = rte_pktmbuf_mtod(m, void*);
+        if (m->pkt_len > kMaxFrame || m->nb_segs != 1 || !heap.contains(data, m->data_len)) break;
+        msgs[k] = Message{data, heap.offset_of(data), m->data_len, 0, 0, reinterpret_cast<std::uint64_t>(m)};
+    }
+    if (k == 0) return 0;
+    auto sent = q->ch->send({msgs.data(), k});
+    const std::uint16_t s = sent ? static_cast<std::uint16_t>(*sent) : 0;
+    for (std::uint16_t i = 0; i < s; ++i) q->bytes += pkts[i]->pkt_len;
+    q->zero_copy += s;
+    if (s < k) full = true;
+    return s;
+}
+
+// Zero-copy Tx: in-place mbufs the other end handed back are freed (pool
+// buffers of send_copy go back to the library's pool by themselves).
+void tx_reclaim(TxQueue* q) {
+    auto& back = q->msgs;  // not in use between batches
+    for (;;) {
+        auto got = q->ch->reclaim({back.data(), kBurst});
+        if (!got || *got == 0) return;
+        for (std::uint32_t i = 0; i < *got; ++i)
+            if (back[i].cookie != 0) rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(back[i].cookie));
+    }
+}
+
+// Tx in batches until the ring is full: oversized frames are dropped, and
+// in zero-copy each run of in-place frames goes by send(), any other run by
+// send_copy().
+std::uint16_t tx_frames(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool zero_copy) {
+    const DomainHeap& heap = *q->port->heap;
+    std::uint16_t done = 0;
+    bool full = false;
+    while (done < n && !full) {
+        done += drop_oversized(q, pkts + done, n - done);
+        if (done == n) break;
+        rte_mbuf* m = pkts[done];
+        const bool in_place =
+            zero_copy && m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
+        const std::uint16_t s = in_place ? tx_in_place_batch(q, pkts + done, n - done, full)
+                                         : tx_copy_batch(q, pkts + done, n - done, full, zero_copy);
+        q->packets += s;
+        done += s;
+        if (s == 0) break;
+    }
+    if (full) ++q->full;
+    return done;
+}
+
+}  // namespace
+
+std::uint16_t rx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
+    auto* q = static_cast<RxQueue*>(queue);
+    DomainLock l(&q->lock);
+    if (!q->ch) {
+        if (!q->zc.empty()) zc_return(q);  // slots come home even with no channel
+        return 0;
+    }
+    std::uint16_t total = 0;
+    while (total < n) {
+        const std::uint16_t got =
+            q->ch_zero_copy ? rx_zero_copy(q, pkts + total, n - total) : rx_copy(q, pkts + total, n - total);
+        total += got;
+        if (got < kBurst) break;
+    }
+    return total;
+}
+
+std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
+    auto* q = static_cast<TxQueue*>(queue);
+    DomainLock l(&q->lock);
+    if (!q->ch) {
+        q->link_down += n;
+        return 0;
+    }
+    const bool zc = q->ch->config().mode == ChannelMode::ZeroCopy;
+    if (zc) tx_reclaim(q);  // also after a consumer died: recover() hands its messages back here
+    if (!q->connected) {
+        q->link_down += n;
+        return 0;
+    }
+    return tx_frames(q, pkts, n, zc);
+}
+
+void rx_queue_drop_channel(RxQueue* q) {
+    if (!q->ch) return;
+    // Messages the application still holds belong to this consumer's
+    // generation: when their mbufs are freed, zc_return only recycles the
+    // slot. The consumer end is closed now.
+    q->ch.reset();
+    q->ch_zero_copy = false;
+}
+
+int rx_queue_zc_init(RxQueue* q) {
+    const std::uint32_t slots = q->port->args.ring_size;
+    q->zc.resize(slots);
+    q->zc_free.clear();
+    q->zc_free.reserve(slots);
+    for (std::uint32_t i = 0; i < slots; ++i) {
+        q->zc[i].q = q;
+        q->zc_free.push_back(slots - 1 - i);
+    }
+    const std::string name = "netmd_zc_" + std::to_string(q->port->port_id) + "_" + std::to_string(q->qid);
+    // Multi-producer (mbufs are freed on any lcore), single consumer (the Rx burst).
+    q->zc_done = rte_ring_create(name.c_str(), rte_align32pow2(slots + 1), rte_socket_id(), RING_F_SC_DEQ);
+    if (q->zc_done == nullptr) {
+        MD_PMD_LOG(ERR, "%s: Rx queue %u: cannot create ring %s", q->port->name.c_str(), q->qid, name.c_str());
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void rx_queue_free(RxQueue* q) {
+    if (q == nullptr) return;
+    rx_queue_drop_channel(q);
+    if (q->stashed != 0) rte_pktmbuf_free_bulk(q->stash.data(), q->stashed);
+    // Zero-copy mbufs still held by the application would call back into
+    // this queue: its slots and ring are kept (leaked) in that case.
+    if (q->zc_done != nullptr && q->zc_free.size() + rte_ring_count(q->zc_done) < q->zc.size()) {
+        MD_PMD_LOG(WARNING, "%s: Rx queue %u released while the application holds zero-copy mbufs",
+                   q->port->name.c_str(), q->qid);
+        return;
+    }
+    rte_ring_free(q->zc_done);
+    delete q;
+}
+
+}  // namespace memdomain::dpdk::pmd

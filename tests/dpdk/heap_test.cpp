@@ -1,0 +1,60 @@
+// The heap adapter with a real EAL, in real processes (dpdk_peer): DPDK
+// objects land inside the peer's own arena and nowhere else (without
+// hugepages here; heap_hugepage_test.cpp with them); two independent DPDK
+// processes with their own heaps in one domain exchange frames over
+// net_memdomain without corrupting each other (or a third peer's arena:
+// this test's own).
+#include <gtest/gtest.h>
+
+#include "dpdk_run.h"
+#include "heap_checks.h"
+
+namespace memdomain::test::dpdk {
+namespace {
+
+TEST(DpdkHeap, NoHugeObjectsLandInsideTheArena) { objects_inside_arena(false); }
+
+void exchange(bool zero_copy) {
+    const std::string name = zero_copy ? "dpdkxzc" : "dpdkx";
+    Server server(dpdk_domain_config(name));
+    ASSERT_TRUE(server.ok()) << server.start_error();
+    Witness w;
+    ASSERT_NO_FATAL_FAILURE(w.open(server, name));
+    TempDir logs;
+    const std::string v = vdev(name, server, zero_copy ? "zero-copy=yes" : "zero-copy=no");
+    auto argv = [&](const char* lcore, const char* prefix, const char* id) {
+        std::vector<std::string> a = {peer_path()};
+        for (auto& s : eal_args(lcore, false, prefix, {v})) a.push_back(s);
+        a.insert(a.end(), {"--", "exchange", "--domain", name, "--socket-dir", server.socket_dir(), "--count", "20000",
+                           "--frame", "300", "--id", id, "--timeout", "30"});
+        return a;
+    };
+    DpdkProcess a("a", argv("0@0", "xa", "1"), logs);
+    DpdkProcess b("b", argv("0@1", "xb", "2"), logs);
+    auto sa = a.process().wait(std::chrono::seconds(45));
+    auto sb = b.process().wait(std::chrono::seconds(15));
+    ASSERT_TRUE(sa && sb) << a.log() << b.log();
+    for (DpdkProcess* r : {&a, &b}) {
+        const std::string log = r->log();
+        EXPECT_EQ(*(r == &a ? sa : sb), 0) << log;
+        EXPECT_EQ(field(log, "RESULT", "sent").value_or(""), "20000") << log;
+        EXPECT_EQ(field(log, "RESULT", "received").value_or(""), "20000") << log;
+        EXPECT_EQ(field(log, "RESULT", "bad").value_or(""), "0") << log;
+        EXPECT_EQ(field(log, "RESULT", "out_of_order").value_or(""), "0") << log;
+        EXPECT_EQ(field(log, "RESULT", "canary").value_or(""), "ok") << log;
+        EXPECT_EQ(field(log, "RESULT", "own_outside").value_or(""), "0") << log;  // the mbuf pool is on the heap
+        if (zero_copy) {
+            // Every frame went in place (mbufs on the heap) and came out as an
+            // external buffer in the other's arena.
+            EXPECT_EQ(field(log, "RESULT", "tx_zero_copy").value_or(""), "20001") << log;
+            EXPECT_EQ(field(log, "RESULT", "rx_zero_copy").value_or(""), "20001") << log;
+        }
+    }
+    EXPECT_TRUE(w.intact()) << "a DPDK process wrote into another peer's arena";
+}
+
+TEST(DpdkHeap, TwoProcessesExchangeFramesInCopyMode) { exchange(false); }
+TEST(DpdkHeap, TwoProcessesExchangeFramesZeroCopy) { exchange(true); }
+
+}  // namespace
+}  // namespace memdomain::test::dpdk
