@@ -41,6 +41,8 @@ ReloadReport DomainRegistry::reload(const config::Config& cfg) {
     ReloadReport r;
     server_.admin_group = cfg.server.admin_group;
     server_.admin_group_where = cfg.server.admin_group_where;
+    server_.libvirt_run_dir = cfg.server.libvirt_run_dir;
+    ctx_.libvirt_run_dir = cfg.server.libvirt_run_dir;
     std::set<std::string> in_file;
     for (const auto& d : cfg.domains) {
         in_file.insert(d.name);

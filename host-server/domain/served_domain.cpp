@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "acl/libvirt_vm.h"
 #include "acl/principals.h"
 #include "memdomain/common/names.h"
 #include "memdomain/common/sizes.h"
@@ -180,10 +181,11 @@ void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
         return;
     }
     const SegmentAccess cap = cfg_.segments[segment].access;
-    auto access = acl_.decide(ClientIdentity{cred->uid, cred->gid, *groups}, cap);
+    const ClientIdentity who = identify(*cred, *groups);
+    auto access = acl_.decide(who, cap, leases_);
     if (!access) {
-        spdlog::warn("domain {}: refused pid {} uid {} gid {}: {}", name, cred->pid, cred->uid, cred->gid,
-                     access.error().message);
+        spdlog::warn("domain {}: refused pid {} uid {} gid {}{}: {}", name, cred->pid, cred->uid, cred->gid,
+                     who.vm ? " (libvirt VM '" + *who.vm + "')" : std::string(), access.error().message);
         DomainServer::refuse(std::move(sock));
         return;
     }
@@ -272,24 +274,69 @@ void ServedDomain::free_instance(const InstanceKey& key, const std::string& why)
     if (ctx_.on_instances_changed) ctx_.on_instances_changed();
 }
 
-Result<std::size_t> ServedDomain::set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime) {
-    MD_ASSIGN_OR_RETURN(AccessList acl, AccessList::from_config(access));
-    acl_ = std::move(acl);
-    access_changed_ = runtime;
-    cfg_.access = std::move(access);
+ClientIdentity ServedDomain::identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const {
+    ClientIdentity who{cred.uid, cred.gid, std::move(groups), std::nullopt};
+    VmLookup vm = libvirt_vm_of(cred.pid, ctx_.libvirt_run_dir);
+    if (!vm.note.empty())
+        spdlog::warn("domain {}: pid {} is not taken for a libvirt VM: {}", cfg_.name, cred.pid, vm.note);
+    who.vm = std::move(vm.vm);
+    return who;
+}
+
+std::size_t ServedDomain::disconnect_unadmitted(const std::string& why) {
     std::size_t n = 0;
     for (auto& [key, inst] : instances_) {
         for (std::size_t i = 0; i < inst->segment_count(); ++i) {
             const SegmentAccess cap = cfg_.segments[i].access;
             n += inst->server(i).disconnect_if(
                 [&](const PeerInfo& p) {
-                    auto now = acl_.decide(ClientIdentity{p.cred.uid, p.cred.gid, p.groups}, cap);
+                    auto now = acl_.decide(identify(p.cred, p.groups), cap, leases_);
                     return !now || (p.access == SegmentAccess::ReadWrite && *now != SegmentAccess::ReadWrite);
                 },
-                "its grant was revoked");
+                why);
         }
     }
     return n;
+}
+
+Result<std::size_t> ServedDomain::set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime) {
+    MD_ASSIGN_OR_RETURN(AccessList acl, AccessList::from_config(access));
+    acl_ = std::move(acl);
+    access_changed_ = runtime;
+    cfg_.access = std::move(access);
+    return disconnect_unadmitted("its grant was revoked");
+}
+
+Result<std::size_t> ServedDomain::lease(const std::string& vm, SegmentAccess access, bool check) {
+    if (check) {
+        const auto permitted = acl_.vm_permission(vm);
+        if (!permitted)
+            return make_error("domain '" + cfg_.name + "' permits VM '" + vm + "' nothing: its access block has no 'vm " +
+                                  vm + "' or 'vm *' entry (memdomainctl grant " + cfg_.name + " vm " + vm +
+                                  " R/W, or add one to the config)",
+                              EACCES);
+        if (access == SegmentAccess::ReadWrite && *permitted != SegmentAccess::ReadWrite)
+            return make_error("domain '" + cfg_.name + "' permits VM '" + vm +
+                                  "' read-only access, and an ivshmem-doorbell device maps the memory read-write "
+                                  "(attach it read-only: memdomainctl libvirt-xml " + cfg_.name + " --readonly)",
+                              EACCES);
+    }
+    leases_[vm] = access;
+    return disconnect_unadmitted("its lease was narrowed");
+}
+
+std::optional<SegmentAccess> ServedDomain::vm_grant(std::string_view vm) const {
+    std::optional<SegmentAccess> best = acl_.vm_permission(vm);
+    if (auto it = leases_.find(vm); it != leases_.end() && (!best || it->second == SegmentAccess::ReadWrite))
+        best = it->second;
+    return best;
+}
+
+std::optional<std::size_t> ServedDomain::release(std::string_view vm) {
+    auto it = leases_.find(vm);
+    if (it == leases_.end()) return std::nullopt;
+    leases_.erase(it);
+    return disconnect_unadmitted("its lease was released");
 }
 
 Status ServedDomain::set_socket(const config::SocketConfig& socket) {

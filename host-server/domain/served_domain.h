@@ -20,8 +20,10 @@
 //                     `grace` after its last peer left, unless one came back.
 //
 // Who gets in is decided here, per connection, from SO_PEERCRED and
-// SO_PEERGROUPS (acl/acl.h); then the connection goes to the DomainServer of
-// its instance's segment.
+// SO_PEERGROUPS, and for a libvirt VM from libvirt's pid files (acl/acl.h,
+// acl/libvirt_vm.h); then the connection goes to the DomainServer of its
+// instance's segment. The domain also holds the VMs' leases: grants for one
+// run of a VM, apart from the access block (a reload keeps them).
 //
 // Memory outlives the process: every shared and numa instance's segments go
 // to the service manager's fd store (persist/fd_store.h) when they are
@@ -63,6 +65,9 @@ struct DomainContext {
     // Descriptors kept free for the server itself (control clients, new
     // instances): a peer is refused rather than let the server run out.
     long fd_reserve = 32;
+    // libvirt's QEMU run directory (acl/libvirt_vm.h): the config's
+    // server { libvirt_run_dir }.
+    std::string libvirt_run_dir = "/run/libvirt/qemu";
     // Called after an instance was created or freed (the registry saves its
     // state: which stored segment is what).
     std::function<void()> on_instances_changed;
@@ -111,6 +116,18 @@ public:
     // across restarts until a reload resets it to the file).
     Result<std::size_t> set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime = true);
     bool access_changed() const { return access_changed_; }
+    // Leases (acl.h): `check` asks that the access block permit it ("vm
+    // <vm>" or "vm *" with at least `access`: what the libvirt hook leases),
+    // EACCES naming what is missing otherwise. A lease replaces the VM's
+    // previous one. Returns the peers disconnected (a lease narrowed to R/O).
+    Result<std::size_t> lease(const std::string& vm, SegmentAccess access, bool check);
+    // Drops VM `vm`'s lease, if any, and disconnects its peers that nothing
+    // else admits; nullopt when it had none, else the peers disconnected.
+    std::optional<std::size_t> release(std::string_view vm);
+    const VmLeases& leases() const { return leases_; }
+    // The most VM `vm` may have: its vm entries ("vm <vm>", "vm *") and its
+    // lease; nullopt when none.
+    std::optional<SegmentAccess> vm_grant(std::string_view vm) const;
     // Applies a new socket block to the socket files (owner, group, mode).
     Status set_socket(const config::SocketConfig& socket);
     // Disconnects every peer of every instance; returns how many.
@@ -119,6 +136,11 @@ public:
 private:
     ServedDomain(config::DomainConfig cfg, DomainOrigin origin, DomainContext& ctx, AccessList acl);
     void on_accept(std::size_t segment, sys::UniqueFd sock);
+    // Who is connecting, the libvirt VM included ("" to the log when not one).
+    ClientIdentity identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const;
+    // Disconnects the peers the current rules no longer admit with the
+    // access they hold; returns how many.
+    std::size_t disconnect_unadmitted(const std::string& why);
     // Why the server cannot take one more peer of this domain, or nothing.
     std::optional<std::string> fd_budget_exceeded() const;
     Result<InstanceKey> key_for(const sys::PeerCredentials& cred) const;
@@ -135,6 +157,7 @@ private:
     DomainOrigin origin_;
     DomainContext& ctx_;
     AccessList acl_;
+    VmLeases leases_;
     std::vector<int> nodes_;
     bool access_changed_ = false;
     std::vector<std::unique_ptr<Listener>> listeners_;
