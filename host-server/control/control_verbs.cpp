@@ -294,7 +294,8 @@ void audit(const ControlContext& ctx, const json& req, const std::optional<json>
         return it != req.end() && it->is_string() ? shown(it->get<std::string>()) : std::string("?");
     };
     const std::string verb = req.at("verb").get<std::string>();
-    std::string what = verb == "create" ? "create" : verb + " " + text("name");
+    std::string what = verb;
+    if (req.contains("name")) what += " " + text("name");
     if (verb == "grant" || verb == "revoke") what += " " + text("kind") + " " + text("principal");
     if (req.contains("vm")) what += " vm " + text("vm");
     const std::string outcome =

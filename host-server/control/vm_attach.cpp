@@ -49,10 +49,7 @@ std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s) {
 }
 
 std::string libvirt_shmem_xml(const VmAttachSpec& s) {
-    const bool whole_mib = s.size % MiB == 0;
-    const std::string size = whole_mib ? "<size unit='M'>" + std::to_string(s.size / MiB) + "</size>"
-                                       : "<size unit='K'>" + std::to_string(s.size / KiB) + "</size>";
-    return "<shmem name='" + xml_escape(s.name) + "'><model type='ivshmem-doorbell'/>" + size + "<server path='" +
+    return "<shmem name='" + xml_escape(s.name) + "'><model type='ivshmem-doorbell'/><server path='" +
            xml_escape(s.socket_path) + "'/><msi vectors='" + std::to_string(s.vectors) +
            "' ioeventfd='on'/></shmem>";
 }

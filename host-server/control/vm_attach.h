@@ -35,9 +35,10 @@ std::vector<std::string> qemu_doorbell_args(const VmAttachSpec& s);
 // -device ivshmem-plain,memdev=mdro
 std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s);
 
-// <shmem name='N'><model type='ivshmem-doorbell'/><size unit='M'>S</size>
-// <server path='SOCK'/><msi vectors='V' ioeventfd='on'/></shmem>, on one
-// line; the size in MiB (in KiB when it is not a whole number of MiB).
+// <shmem name='N'><model type='ivshmem-doorbell'/><server path='SOCK'/>
+// <msi vectors='V' ioeventfd='on'/></shmem>, on one line. No <size>: the
+// memory fd the server sends sets it, and libvirt (9.0) refuses a size on
+// an ivshmem-doorbell.
 std::string libvirt_shmem_xml(const VmAttachSpec& s);
 
 // The id of a segment's read-only backend and device: "mdro-<name>", with

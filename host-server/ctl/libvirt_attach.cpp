@@ -1,6 +1,7 @@
 #include "ctl/libvirt_attach.h"
 
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <set>
 #include <thread>
@@ -107,7 +108,9 @@ Status plug_readonly(LibvirtVm& vm, const json& view) {
         taken.insert({slot->bus, slot->slot});
         json device = devices[i];
         device["bus"] = slot->bus;
-        device["addr"] = std::to_string(slot->slot);
+        char addr[8];
+        std::snprintf(addr, sizeof addr, "0x%x", slot->slot);  // QEMU reads a PCI slot in hex
+        device["addr"] = addr;
         const std::string id = device.value("id", "");
         if (auto st = vm.qmp({{"execute", "object-add"}, {"arguments", objects[i]}}); !st) {
             undo();

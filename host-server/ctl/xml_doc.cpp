@@ -42,6 +42,12 @@ Result<XmlDoc> XmlDoc::parse(std::string_view text) {
         xmlFreeDoc(doc);
         return make_error("the XML has no root element", EINVAL);
     }
+    // libvirt never writes a DOCTYPE; one could declare entities that only
+    // expand when an attribute is read (the "billion laughs").
+    if (xmlGetIntSubset(doc)) {
+        xmlFreeDoc(doc);
+        return make_error("the XML has a DOCTYPE, which no libvirt domain XML has", EINVAL);
+    }
     return XmlDoc(doc);
 }
 

@@ -1,5 +1,6 @@
 #include "domain/served_domain.h"
 
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -50,6 +51,11 @@ ServedDomain::~ServedDomain() {
     // Stop accepting first, then drop the instances (their peers are
     // disconnected; their memory stays in the fd store for a successor).
     listeners_.clear();
+    for (auto& [fd, l] : lingering_) {
+        ctx_.loop->remove(l.watch);
+        ctx_.loop->remove(l.timer);
+    }
+    lingering_.clear();
     for (auto& [key, inst] : instances_)
         if (inst->grace_timer != 0) ctx_.loop->remove(inst->grace_timer);
     instances_.clear();
@@ -186,7 +192,7 @@ void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
     if (!access) {
         spdlog::warn("domain {}: refused pid {} uid {} gid {}{}: {}", name, cred->pid, cred->uid, cred->gid,
                      who.vm ? " (libvirt VM '" + *who.vm + "')" : std::string(), access.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     // QEMU's ivshmem-doorbell always maps the memory read-write, so a
@@ -197,25 +203,25 @@ void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
                      "read-write; attach it with -device ivshmem-plain and "
                      "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
                      name, cred->pid, ns.empty() ? "<namespace entry>" : ns);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     if (auto why = fd_budget_exceeded()) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, *why);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     auto key = key_for(*cred);
     if (!key) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, key.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     auto inst = instance(*key);
     if (!inst) {
         spdlog::error("domain {}: refused pid {}: cannot create instance {}: {}", name, cred->pid, to_string(*key),
                       inst.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     if ((*inst)->grace_timer != 0) {
@@ -228,6 +234,36 @@ void ServedDomain::on_accept(std::size_t segment, sys::UniqueFd sock) {
     // A refused admit (ids exhausted, no eventfd) must not leave a fresh or
     // revived instance without peers and without a grace timer.
     if (target.peer_count() == 0) on_instance_changed(*key);
+}
+
+void ServedDomain::refuse(sys::UniqueFd sock) {
+    std::optional<sys::UniqueFd> kept;
+    if (lingering_.size() < kMaxLingering)
+        if (auto d = sys::duplicate(sock.get())) kept = std::move(d).value();
+    DomainServer::refuse(std::move(sock));
+    if (!kept) return;  // closed now
+    const int fd = kept->get();
+    Lingering l{std::move(*kept)};
+    // Readable means the client closed (or spoke, which a refused one has no
+    // business doing): either way the connection is done.
+    auto watch = ctx_.loop->add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t) { drop_lingering(fd); });
+    auto timer = ctx_.loop->add_timer(kRefusalLinger, [this, fd] { drop_lingering(fd); });
+    if (!watch || !timer) {
+        if (watch) ctx_.loop->remove(*watch);
+        if (timer) ctx_.loop->remove(*timer);
+        return;
+    }
+    l.watch = *watch;
+    l.timer = *timer;
+    lingering_[fd] = std::move(l);
+}
+
+void ServedDomain::drop_lingering(int fd) {
+    auto it = lingering_.find(fd);
+    if (it == lingering_.end()) return;
+    ctx_.loop->remove(it->second.watch);
+    ctx_.loop->remove(it->second.timer);
+    lingering_.erase(it);
 }
 
 void ServedDomain::on_instance_changed(const InstanceKey& key) {

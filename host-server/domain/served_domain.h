@@ -34,6 +34,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -136,6 +137,15 @@ public:
 private:
     ServedDomain(config::DomainConfig cfg, DomainOrigin origin, DomainContext& ctx, AccessList acl);
     void on_accept(std::size_t segment, sys::UniqueFd sock);
+    // Sends the refusal pair (DomainServer::refuse) and keeps the connection
+    // open until the client closes it, for at most kRefusalLinger and at
+    // most kMaxLingering at a time. A QEMU that hot-plugs an ivshmem device
+    // connects its chardev first and reads only when the device is
+    // realized; a socket closed before that makes QEMU 7.2 drop the bytes
+    // and read an empty socket forever, its monitor (and libvirt's job on
+    // the VM) stuck with it.
+    void refuse(sys::UniqueFd sock);
+    void drop_lingering(int fd);
     // Who is connecting, the libvirt VM included ("" to the log when not one).
     ClientIdentity identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const;
     // Disconnects the peers the current rules no longer admit with the
@@ -162,6 +172,14 @@ private:
     bool access_changed_ = false;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::map<InstanceKey, std::unique_ptr<DomainInstance>> instances_;
+    struct Lingering {
+        sys::UniqueFd sock;
+        EventLoop::Token watch = 0, timer = 0;
+    };
+    std::map<int, Lingering> lingering_;  // by fd
 };
+
+inline constexpr std::chrono::seconds kRefusalLinger{30};
+inline constexpr std::size_t kMaxLingering = 16;
 
 }  // namespace memdomain::server

@@ -42,7 +42,8 @@ std::string prepare(const std::string& vm, const VmDevices& devices, const HookC
                 undo.update({{"name", d}, {"vm", vm}});
                 (void)md->call_result(undo, cfg.timeout);
             }
-            return who + " cannot have domain '" + use.domain + "': " + st.error().message;
+            const std::string where = st.error().sys == ENOENT ? " (memdomaind at " + cfg.socket_dir + ")" : "";
+            return who + " cannot have domain '" + use.domain + "': " + st.error().message + where;
         }
         leased.push_back(use.domain);
     }

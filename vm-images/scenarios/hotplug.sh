@@ -1,9 +1,9 @@
 # Scenario "hotplug": ivshmem devices come and go while the guest runs
 # (memdomainctl attach / detach on the host). For each round in md.rounds
-# (default "doorbell"): wait for a device to appear, open the domain by name
+# (comma-separated, default "doorbell"): wait for a device to appear, open the domain by name
 # (a doorbell device bound to vfio-pci first), report "<round>_opened=yes",
 # then wait for the device to disappear and report "<round>_gone=yes".
-#   md.domain=NAME  md.rounds="doorbell plain"  md.wait=SECONDS per step (60)
+#   md.domain=NAME  md.rounds=doorbell,plain  md.wait=SECONDS per step (60)
 . /scenarios/lib.sh
 
 require MD_DOMAIN
@@ -21,7 +21,7 @@ wait_devices() {
     return 1
 }
 
-for round in ${MD_ROUNDS:-doorbell}; do
+for round in $(echo "${MD_ROUNDS:-doorbell}" | tr ',' ' '); do
     step "round $round: waiting for a device"
     wait_devices present || fail "round $round: no ivshmem device appeared within ${wait_s}s"
     dev=$(first_ivshmem) || exit 1
