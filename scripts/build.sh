@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds memdomain into BUILD_DIR (default: build/).
 #   scripts/build.sh [extra cmake -D options]
+# BUILD_TARGETS="a b" builds only those targets (and what they need).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -12,4 +13,5 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "${launcher[@]}" "$@" >/dev/null
-ninja -C "$build" -j "$jobs"
+# shellcheck disable=SC2086 # a space-separated list of targets
+ninja -C "$build" -j "$jobs" ${BUILD_TARGETS:-}

@@ -282,6 +282,21 @@ Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout) {
     }
 }
 
+Result<std::vector<int>> wait_any_readable(const std::vector<int>& fds, std::chrono::milliseconds timeout) {
+    std::vector<pollfd> p;
+    p.reserve(fds.size());
+    for (int fd : fds) p.push_back({fd, POLLIN, 0});  // poll skips negative fds
+    for (;;) {
+        int r = ::poll(p.data(), p.size(), timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return sys_error("poll");
+        std::vector<int> ready;
+        for (const pollfd& x : p)
+            if (x.fd >= 0 && (x.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0) ready.push_back(x.fd);
+        return ready;
+    }
+}
+
 Result<Message> receive_message(int sock, std::chrono::milliseconds timeout) {
     unsigned char buf[8];
     std::size_t got = 0;
@@ -307,7 +322,20 @@ Result<std::optional<Message>> try_receive_message(int sock) {
             ssize_t n = ::recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
             if (n == 0) return make_error("connection closed by the server", ECONNRESET);
             if (n < 0 && errno != EAGAIN && errno != EINTR) return sys_error("recv");
+            return std::optional<Message>{};
         }
+        // Part of a message: "not yet", unless the sender has closed its
+        // side, after which the rest can never come. A peek would return
+        // the pending bytes and hide the end of stream; poll reports it.
+        pollfd p{sock, POLLIN | POLLRDHUP, 0};
+        int r;
+        do r = ::poll(&p, 1, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) return sys_error("poll");
+        if (p.revents & (POLLRDHUP | POLLHUP))
+            return make_error("connection closed by the server in the middle of a message (" +
+                                  std::to_string(avail) + " of 8 bytes)",
+                              ECONNRESET);
         return std::optional<Message>{};
     }
     MD_ASSIGN_OR_RETURN(Message m, receive_message(sock, std::chrono::milliseconds(0)));

@@ -23,6 +23,7 @@ std::string_view to_string(InterruptMode m) {
         case InterruptMode::Eventfd: return "eventfd";
         case InterruptMode::VfioMsix: return "vfio-msix";
         case InterruptMode::Polling: return "polling";
+        case InterruptMode::None: return "none";
     }
     return "?";
 }
@@ -55,17 +56,27 @@ Result<Domain> Domain::open(std::string_view name, const OpenOptions& options) {
                       ENOENT);
 }
 
-Result<std::vector<DomainListing>> list_domains(const OpenOptions& options) {
+namespace {
+
+Result<std::vector<DomainListing>> list(const OpenOptions& options, bool with_problems) {
     std::vector<DomainListing> all;
     if (options.transport != TransportKind::Pci) {
         MD_ASSIGN_OR_RETURN(auto s, detail::list_socket_domains(options));
         all.insert(all.end(), s.begin(), s.end());
     }
     if (options.transport != TransportKind::Socket) {
-        MD_ASSIGN_OR_RETURN(auto p, detail::list_pci_domains(options));
+        MD_ASSIGN_OR_RETURN(auto p, detail::list_pci_domains(options, with_problems));
         all.insert(all.end(), p.begin(), p.end());
     }
     return all;
+}
+
+}  // namespace
+
+Result<std::vector<DomainListing>> list_domains(const OpenOptions& options) { return list(options, false); }
+
+Result<std::vector<DomainListing>> list_domains_and_problems(const OpenOptions& options) {
+    return list(options, true);
 }
 
 Domain::Domain(std::unique_ptr<detail::Transport> t) : t_(std::move(t)) {}
@@ -88,7 +99,13 @@ Result<SegmentHeader> Domain::header() const {
     return validate_segment_header(s.base, s.size);
 }
 
-PeerId Domain::self() const { return t_->self(); }
+PeerId Domain::self() const { return t_->has_peer_id() ? t_->self() : kNoPeerId; }
+bool Domain::has_peer_id() const { return t_->has_peer_id(); }
+std::optional<PeerId> Domain::peer_id() const {
+    if (!t_->has_peer_id()) return std::nullopt;
+    return t_->self();
+}
+int Domain::reader_tid() const { return t_->reader_tid(); }
 std::uint32_t Domain::vectors() const { return t_->vectors(); }
 
 std::vector<PeerId> Domain::peers() {

@@ -32,6 +32,10 @@ public:
     virtual Result<std::uint64_t> wait(std::uint32_t vector, std::chrono::milliseconds timeout) = 0;
     virtual int doorbell_fd(std::uint32_t vector) const = 0;
     virtual int event_fd() const = 0;
+    // false for a read-only observer (self() is then kNoPeerId).
+    virtual bool has_peer_id() const { return true; }
+    // The background reader's Linux thread id, or -1 when there is none.
+    virtual int reader_tid() const { return -1; }
 };
 
 // Each returns ENOENT when the domain is not offered by that transport, so
@@ -40,6 +44,8 @@ Result<std::unique_ptr<Transport>> open_socket_transport(std::string_view name, 
 Result<std::unique_ptr<Transport>> open_pci_transport(std::string_view name, const OpenOptions& o);
 // Listings per transport; an absent directory is an empty list, not an error.
 Result<std::vector<DomainListing>> list_socket_domains(const OpenOptions& o);
-Result<std::vector<DomainListing>> list_pci_domains(const OpenOptions& o);
+// `with_problems`: also one entry per ivshmem device that carries no valid
+// domain, its `problem` saying why.
+Result<std::vector<DomainListing>> list_pci_domains(const OpenOptions& o, bool with_problems = false);
 
 }  // namespace memdomain::detail

@@ -3,6 +3,11 @@
 // size, access, instance kind, and where set its map address (vaddr), NUMA
 // node and prefaulted/contiguous flags. Exit 0 ok, 2 not found, 1 other.
 // In --json, "segments" stays the count and "segment_list" has the details.
+// The listing also shows every ivshmem device that carries no valid domain,
+// with the reason ("0000:00:05.0: not a memdomain: bad magic ..."), so a
+// device is never silently missing; in --json such entries have "problem".
+// A domain attached through ivshmem-plain (the read-only VM attach) shows
+// "role: observer", "self: none" and access R/O.
 //
 //   memdomain-info [--socket-dir DIR] [--sysfs-root DIR] [--transport T] [--json]
 //   memdomain-info NAME [...] [--json]
@@ -24,22 +29,31 @@ namespace {
 constexpr const char* kTool = "memdomain-info";
 
 int list(const OpenOptions& o, bool json) {
-    auto l = list_domains(o);
+    auto l = list_domains_and_problems(o);
     if (!l) return report(kTool, l.error());
     if (json) {
         auto arr = nlohmann::json::array();
-        for (const auto& d : *l)
-            arr.push_back({{"name", d.name},
-                           {"transport", std::string(to_string(d.transport))},
-                           {"segment", d.segment},
-                           {"location", d.location}});
+        for (const auto& d : *l) {
+            nlohmann::json j = {{"name", d.name},
+                                {"transport", std::string(to_string(d.transport))},
+                                {"segment", d.segment},
+                                {"location", d.location}};
+            if (!d.problem.empty()) j["problem"] = d.problem;
+            arr.push_back(std::move(j));
+        }
         std::cout << arr.dump(2) << "\n";
         return kExitOk;
     }
-    if (l->empty()) std::cout << "no domains found\n";
-    for (const auto& d : *l)
+    bool any = false;
+    for (const auto& d : *l) {
+        if (!d.problem.empty()) continue;
+        any = true;
         std::printf("%-24s %-6s segment %-3" PRIu32 " %s\n", d.name.c_str(), std::string(to_string(d.transport)).c_str(),
                     d.segment, d.location.c_str());
+    }
+    if (!any) std::cout << "no domains found\n";
+    for (const auto& d : *l)
+        if (!d.problem.empty()) std::printf("%s: %s\n", d.location.c_str(), d.problem.c_str());
     return kExitOk;
 }
 
@@ -97,7 +111,8 @@ int show(const std::string& name, const OpenOptions& o, bool json) {
                             {"segments", d->segments().size()},
                             {"segment_list", segments},
                             {"generation", d->generation()},
-                            {"self", d->self()},
+                            {"role", d->has_peer_id() ? "peer" : "observer"},
+                            {"self", d->has_peer_id() ? nlohmann::json(d->self()) : nlohmann::json(nullptr)},
                             {"peers", peers},
                             {"vectors", d->vectors()}};
         std::cout << j.dump(2) << "\n";
@@ -112,7 +127,11 @@ int show(const std::string& name, const OpenOptions& o, bool json) {
     std::printf("segments:       %zu\n", d->segments().size());
     for (const SegmentView& s : d->segments()) print_segment(s);
     std::printf("generation:     0x%016" PRIx64 "\n", d->generation());
-    std::printf("self:           %" PRIu32 "\n", d->self());
+    std::printf("role:           %s\n", d->has_peer_id() ? "peer" : "observer (read-only, no peer id, no doorbells)");
+    if (d->has_peer_id())
+        std::printf("self:           %" PRIu32 "\n", d->self());
+    else
+        std::printf("self:           none\n");
     std::printf("peers:         ");
     if (peers.empty()) std::printf(" none");
     for (PeerId p : peers) std::printf(" %" PRIu32, p);

@@ -12,8 +12,20 @@
 //       then for that peer to disappear from peers()
 //   guest-scenario wait-go NAME V            wait until the host test sets
 //       board.go to V (our slot untouched)
+//   guest-scenario observe NAME --hold-go V --device ADDR
+//       the read-only VM attach (ivshmem-plain): report what the library
+//       says (peer id, access, interrupt mode, notify/wait errors), the host's
+//       token (board.reserved[0]), write through our own read-write mapping
+//       of the BAR (what QEMU must drop), then wait for go = V and report the
+//       host's second token (board.reserved[2]), written while we ran
 // Common option: --timeout-ms T (default 20000) bounds every wait.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -39,6 +51,7 @@ struct Args {
     unsigned vms = 2;
     std::uint64_t hold_go = 0;
     int timeout_ms = 20000;
+    std::string device;  // observe: the PCI address of the plain device
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -69,6 +82,7 @@ Args parse(int argc, char** argv) {
         if (opt == "--vms") a.vms = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
         else if (opt == "--hold-go") a.hold_go = std::strtoull(v, nullptr, 0);
         else if (opt == "--timeout-ms") a.timeout_ms = std::atoi(v);
+        else if (opt == "--device") a.device = v;
         else die("unknown option " + opt);
     }
     if (a.vms < 1 || a.vms > kBoardSlots) die("--vms out of range");
@@ -205,6 +219,53 @@ int wait_go(const Args& a, std::uint64_t value) {
     return 0;
 }
 
+// Writes `value` at `offset` of the BAR through a read-write mapping of our
+// own (the library maps a plain device read-only), then reads it back.
+std::uint64_t write_through_bar(const std::string& device, std::uint64_t offset, std::uint64_t value) {
+    const std::string path = "/sys/bus/pci/devices/" + device + "/resource2";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) die("open " + path + " read-write: " + std::strerror(errno));
+    struct stat st {};
+    ::fstat(fd, &st);
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) die("mmap " + path + " read-write: " + std::strerror(errno));
+    auto* word = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(p) + offset);
+    board_word(*word).store(value, std::memory_order_release);
+    const std::uint64_t back = board_word(*word).load(std::memory_order_acquire);
+    ::munmap(p, static_cast<std::size_t>(st.st_size));
+    return back;
+}
+
+int observe(const Args& a) {
+    if (a.device.empty() || a.hold_go == 0) die("observe needs --device ADDR and --hold-go V");
+    auto d = Domain::open(a.name);
+    if (!d) die("open '" + a.name + "': " + d.error().message);
+    kv("has_peer_id", d->has_peer_id() ? "yes" : "no");
+    kv("self", d->peer_id() ? std::to_string(*d->peer_id()) : "none");
+    kv("access", std::string(to_string(d->access())));
+    kv("interrupt_mode", std::string(to_string(d->interrupt_mode())));
+    kv("peers", std::to_string(d->peers().size()));
+    auto st = d->notify(0, 0);
+    kv("notify_errno", st ? "0" : std::to_string(st.error().sys));
+    auto w = d->wait(0, milliseconds(10));
+    kv("wait_errno", w ? "0" : std::to_string(w.error().sys));
+    if (d->data_size() < kBoardOffset + sizeof(TestBoard)) die("data area too small for the test board");
+    auto* board = reinterpret_cast<TestBoard*>(static_cast<std::byte*>(d->data()) + kBoardOffset);
+    kv("read_token", hex(board_word(board->reserved[0]).load(std::memory_order_acquire)));
+    // The board's reserved[1], and the header's magic: QEMU must drop both.
+    const std::uint64_t board_at = d->segments()[0].data - d->segments()[0].base + kBoardOffset;
+    const std::uint64_t reserved1 = board_at + offsetof(TestBoard, reserved) + sizeof(std::uint64_t);
+    kv("guest_write_readback", hex(write_through_bar(a.device, reserved1, 0x5a5a5a5a5a5a5a5aull)));
+    kv("guest_magic_write_readback", hex(write_through_bar(a.device, 0, 0x5858585858585858ull)));
+    kv("guest_wrote", "yes");
+    const auto deadline = Clock::now() + milliseconds(a.timeout_ms);
+    if (!wait_until(deadline, [&] { return board_word(board->go).load(std::memory_order_acquire) == a.hold_go; }))
+        die("the host never set go=" + std::to_string(a.hold_go));
+    kv("live_token", hex(board_word(board->reserved[2]).load(std::memory_order_acquire)));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,5 +280,6 @@ int main(int argc, char** argv) {
     if (a.command == "exchange") return exchange(a);
     if (a.command == "announce") return announce(a);
     if (a.command == "watch-leave") return watch_leave(a);
+    if (a.command == "observe") return observe(a);
     die("unknown command '" + a.command + "'");
 }

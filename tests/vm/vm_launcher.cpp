@@ -90,6 +90,7 @@ Vm::Vm(const GuestImage& image, const VmConfig& config, const std::string& workd
         argv.insert(argv.end(), {"-chardev", "socket,path=" + config.doorbell_socket + ",id=md0", "-device",
                                  "ivshmem-doorbell,chardev=md0,vectors=" + std::to_string(config.vectors)});
     }
+    argv.insert(argv.end(), config.extra_qemu_args.begin(), config.extra_qemu_args.end());
     Process::Options o;
     o.log_path = workdir + "/" + config.name + ".qemu.log";
     started_ = Clock::now();

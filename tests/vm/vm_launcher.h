@@ -36,6 +36,7 @@ struct VmConfig {
     std::vector<std::string> guest_args;  // "KEY=VALUE" -> md.KEY=VALUE on the cmdline
     std::string doorbell_socket;          // a domain socket; empty: no ivshmem device
     unsigned vectors = 2;
+    std::vector<std::string> extra_qemu_args;  // appended as they are (e.g. an ivshmem-plain device)
     // 96M is enough to boot, but the kernel holds the gzipped and the
     // unpacked initramfs (~4 + ~10 MB) at once and OOMed at 96M under load.
     std::string memory = "128M";

@@ -22,14 +22,26 @@
 // generation). A segment whose header has a map_address (the config's
 // "vaddr") is mapped exactly there or open() fails with EEXIST.
 //
+// Keeping up with the server: the server queues every join and leave for
+// every peer and drops a peer that does not read them. On the socket
+// transport a Domain therefore reads its connections on a background thread
+// ("md-reader", one per Domain) by default, whatever the application calls:
+// a process that only waits for doorbells, or busy-polls memory and calls
+// nothing at all, stays attached. What is kept for events() and peers() is
+// bounded by max_peers (coalesced per peer), however many peers come and go.
+// OpenOptions::reader_thread = false opts out; see there for the contract.
+// docs/guest-library.md has the details (fork, thread affinity).
+//
 // Every fallible call returns Result<T> (memdomain/common/result.h); nothing
-// throws. A Domain is not thread-safe: use one per thread, or lock.
+// throws. A Domain is not thread-safe: use one per thread, or lock (its
+// reader thread never touches what the application sees without its lock).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +52,14 @@
 namespace memdomain {
 
 using PeerId = std::uint32_t;
+// What self() says when this process has no peer id: a read-only observer
+// (a guest whose device is ivshmem-plain). Never a valid id (ids < 1024).
+inline constexpr PeerId kNoPeerId = 0xffffffffu;
+// The most one wait() reports. The count comes from an eventfd or a mailbox
+// word that any peer can write anything to, so it is a hint ("at least one
+// ring, perhaps many"), bounded so that it is never a dangerous loop bound
+// and always fits md_wait's int64_t.
+inline constexpr std::uint64_t kMaxWaitCount = std::uint64_t{1} << 20;
 
 enum class Access { ReadOnly, ReadWrite };
 enum class TransportKind { Auto, Socket, Pci };
@@ -48,6 +68,7 @@ enum class InterruptMode {
     Eventfd,   // socket transport: the server-distributed eventfd
     VfioMsix,  // pci transport, device bound to vfio-pci: MSI-X eventfds
     Polling,   // pci transport without vfio: the mailbox word in the segment
+    None,      // no doorbells at all: a read-only observer (ivshmem-plain)
 };
 
 std::string_view to_string(Access a);
@@ -63,9 +84,26 @@ struct OpenOptions {
     std::string sysfs_root;
     // How long to wait for the server's initial messages.
     std::chrono::milliseconds timeout{5000};
+    // Socket transport: read what the server sends on a background thread
+    // (the default). false: no thread. Then every call reads what is
+    // pending first, and wait() also reads while it blocks, so a process
+    // that calls wait() or notify() (or anything else) regularly stays
+    // attached; one that calls nothing for a long time (a busy poller) must
+    // call refresh() at least every few hundred joins/leaves of other peers
+    // (before the server's max_queued_messages fills up), or the server
+    // drops it. The reason to opt out: a process that must not have extra
+    // threads (seccomp, strict core isolation). Ignored by the pci transport
+    // (nothing to read).
+    bool reader_thread = true;
 };
 
-// A join or leave seen since the last call to Domain::events().
+// A join or leave seen since the last call to Domain::events(). Events are
+// coalesced per peer id, so that what is kept stays bounded however many
+// peers come and go: per id, in the order they happened, at most
+//   Left          the peer you were last told of has gone,
+//   Joined, Left  one pair standing for every peer that came and went since,
+//   Joined        the peer there now (new to you);
+// ids in ascending order.
 struct PeerEvent {
     enum class Kind { Joined, Left } kind;
     PeerId peer;
@@ -96,9 +134,18 @@ struct DomainListing {
     TransportKind transport = TransportKind::Socket;
     std::string location;  // socket path, or PCI address ("0000:00:04.0")
     std::uint32_t segment = 0;  // segment index (from the socket name or header)
+    // Empty for a domain. list_domains_and_problems() also lists ivshmem
+    // devices that carry no valid domain, with the reason here ("not a
+    // memdomain: bad magic ..."); `name` is then what the header claims, if
+    // anything.
+    std::string problem;
 };
 // Lists what Auto would find (socket directory, then PCI). Never attaches.
 Result<std::vector<DomainListing>> list_domains(const OpenOptions& options = {});
+// The same, plus one entry per ivshmem device that does not carry a valid
+// domain (bad header, unreadable BAR), with `problem` set: so that a device
+// is never silently missing from a listing.
+Result<std::vector<DomainListing>> list_domains_and_problems(const OpenOptions& options = {});
 
 namespace detail {
 class Transport;
@@ -135,7 +182,15 @@ public:
     Result<SegmentHeader> header() const;
     std::uint64_t generation() const;
 
+    // Our peer id; kNoPeerId when has_peer_id() is false.
     PeerId self() const;
+    // false for a read-only observer: a guest whose device is ivshmem-plain
+    // (the read-only VM attach: no doorbells, no MSI-X, and an IVPosition of
+    // 0 that is not ours). An observer sees the memory (read-only) and the
+    // peers, and cannot ring or be rung: notify() and wait() say ENOTSUP.
+    bool has_peer_id() const;
+    // self() when has_peer_id(), else nullopt.
+    std::optional<PeerId> peer_id() const;
     std::uint32_t vectors() const;
     // Every other attached peer, ascending. Processes pending joins/leaves first.
     std::vector<PeerId> peers();
@@ -147,17 +202,26 @@ public:
     Status refresh();
 
     // Rings `peer` on `vector`. Errors: EINVAL (vector out of range), ENOENT
-    // (no such peer attached), or the system error of the doorbell write.
+    // (no such peer attached), EACCES (this process attached read-only: a
+    // read-only mapping cannot bump the mailbox word that guests without
+    // interrupts watch, so read-only peers ring nobody), ENOTSUP (an
+    // observer: no doorbells), or the system error of the doorbell write.
     Status notify(PeerId peer, std::uint32_t vector);
     // Waits for a doorbell on our own `vector`. Returns how many rings arrived
-    // (coalesced, >= 1), or 0 on timeout. A negative timeout waits forever.
+    // (coalesced, 1..kMaxWaitCount), or 0 on timeout. A negative timeout
+    // waits forever. ENOTSUP for an observer.
     Result<std::uint64_t> wait(std::uint32_t vector, std::chrono::milliseconds timeout);
     // A pollable fd that becomes readable when our `vector` is rung (-1 in
     // polling mode). After it polls readable, call wait(vector, 0ms).
     int doorbell_fd(std::uint32_t vector) const;
     // A pollable fd that becomes readable when peer events are pending (-1 if
-    // the transport has none); then call events() or peers().
+    // the transport has none); then call events() or peers(). It stays
+    // readable once the server has hung up.
     int event_fd() const;
+    // The Linux thread id of the background reader (socket transport), to
+    // move it with sched_setaffinity; -1 when there is none (pci transport,
+    // reader_thread = false, or the child of a fork()).
+    int reader_tid() const;
 
 private:
     explicit Domain(std::unique_ptr<detail::Transport> t);

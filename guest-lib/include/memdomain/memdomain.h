@@ -19,6 +19,15 @@
  *   md_open() that has not been closed (NULL is -EINVAL where the function
  *   returns int, else a harmless zero/NULL result).
  * - A handle is not thread-safe: use one per thread, or lock around it.
+ * - Keeping up with the server: on a host (socket transport) each handle
+ *   reads the server's join/leave messages on a background thread
+ *   ("md-reader"), so a program that only calls md_wait(), or busy-polls
+ *   md_data() and calls nothing, is never dropped by the server for not
+ *   reading. md_open_ex(..., MD_OPEN_NO_READER_THREAD, ...) opts out; then
+ *   every call reads what is pending (md_wait() also while it blocks), and a
+ *   program that makes no call for a long time must call md_refresh()
+ *   regularly. What is kept for md_peers() is bounded by the domain's
+ *   max_peers however many peers come and go.
  */
 #ifndef MEMDOMAIN_MEMDOMAIN_H
 #define MEMDOMAIN_MEMDOMAIN_H
@@ -46,8 +55,16 @@ enum md_access { MD_ACCESS_RO = 0, MD_ACCESS_RW = 1 };
 enum md_interrupt_mode {
     MD_INTERRUPT_EVENTFD = 0,   /* socket transport: server-distributed eventfds */
     MD_INTERRUPT_VFIO_MSIX = 1, /* pci transport bound to vfio-pci */
-    MD_INTERRUPT_POLLING = 2    /* pci transport without vfio: mailbox polling */
+    MD_INTERRUPT_POLLING = 2,   /* pci transport without vfio: mailbox polling */
+    MD_INTERRUPT_NONE = 3       /* no doorbells: a read-only observer (ivshmem-plain) */
 };
+
+/* What md_self() returns when the handle has no peer id (md_has_peer_id()
+ * is 0): never a valid id. */
+#define MD_NO_PEER_ID 0xffffffffu
+/* The most one md_wait() returns: the count comes from an eventfd or a
+ * mailbox word any peer can write anything to, so it is a hint, bounded. */
+#define MD_MAX_WAIT_COUNT (UINT64_C(1) << 20)
 
 struct md_open_options {
     int transport;          /* enum md_transport */
@@ -79,6 +96,12 @@ void md_open_options_init(struct md_open_options *opts);
  */
 int md_open(const char *name, const struct md_open_options *opts, struct md_domain **out);
 
+/* Flags for md_open_ex. */
+#define MD_OPEN_NO_READER_THREAD 0x1u /* no background reader thread: see the
+                                         conventions at the top */
+/* md_open with flags (MD_OPEN_* bits; 0 is md_open). Unknown bits: -EINVAL. */
+int md_open_ex(const char *name, const struct md_open_options *opts, unsigned flags, struct md_domain **out);
+
 /* The message of the last failure in this thread ("" if none). Valid until
  * the next failing call in the same thread. Never NULL. */
 const char *md_last_error(void);
@@ -96,8 +119,17 @@ size_t md_data_size(const struct md_domain *d);
 uint64_t md_page_size(const struct md_domain *d);
 /* MD_ACCESS_RO or MD_ACCESS_RW: whether md_data() may be written. */
 int md_access(const struct md_domain *d);
-/* Our own peer id, and the number of doorbell vectors per peer. */
+/* Our own peer id (MD_NO_PEER_ID for an observer), and the number of
+ * doorbell vectors per peer. */
 uint32_t md_self(const struct md_domain *d);
+/* 1 when the handle has a peer id of its own; 0 for a read-only observer (a
+ * guest whose device is ivshmem-plain: it sees the memory and the peers,
+ * read-only, and cannot ring or be rung) or a NULL handle. */
+int md_has_peer_id(const struct md_domain *d);
+/* The Linux thread id of the handle's background reader (to move it with
+ * sched_setaffinity), or -1: none (pci transport, MD_OPEN_NO_READER_THREAD,
+ * the child of a fork(), NULL handle). */
+int md_reader_tid(const struct md_domain *d);
 uint32_t md_vectors(const struct md_domain *d);
 /* Random per domain instance: changes when the domain is re-created. */
 uint64_t md_generation(const struct md_domain *d);
@@ -147,14 +179,18 @@ int md_peers(struct md_domain *d, uint32_t *ids, size_t cap);
 /* Rings `peer` on `vector`. Returns 0, or:
  *   -EINVAL  d is NULL or vector >= md_vectors(d)
  *   -ENOENT  no such peer is attached
+ *   -EACCES  this process attached read-only (a read-only mapping cannot
+ *            bump the mailbox word that guests without interrupts watch,
+ *            so read-only peers ring nobody)
+ *   -ENOTSUP an observer (no doorbells)
  *   other    the system error of the doorbell write
  */
 int md_notify(struct md_domain *d, uint32_t peer, uint32_t vector);
 
 /* Waits up to timeout_ms (negative: forever) for a doorbell on our own
- * `vector`. Returns the number of rings that arrived (>= 1, coalesced),
- * 0 on timeout, or -EINVAL (d NULL, vector out of range) or the system error
- * of the wait. */
+ * `vector`. Returns the number of rings that arrived (1..MD_MAX_WAIT_COUNT,
+ * coalesced), 0 on timeout, or -EINVAL (d NULL, vector out of range),
+ * -ENOTSUP (an observer) or the system error of the wait. */
 int64_t md_wait(struct md_domain *d, uint32_t vector, int timeout_ms);
 
 /* A pollable fd that becomes readable when our `vector` is rung; then call

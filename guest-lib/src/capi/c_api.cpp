@@ -3,6 +3,7 @@
 #include "memdomain/memdomain.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <new>
 #include <string>
 
@@ -19,6 +20,10 @@ static_assert(MD_INSTANCE_LOCAL == static_cast<int>(memdomain::InstanceKind::Loc
 static_assert(MD_INSTANCE_NUMA == static_cast<int>(memdomain::InstanceKind::Numa));
 static_assert(MD_INSTANCE_PREFAULTED == memdomain::kInstancePrefaulted);
 static_assert(MD_INSTANCE_CONTIGUOUS == memdomain::kInstanceContiguous);
+static_assert(MD_NO_PEER_ID == memdomain::kNoPeerId);
+static_assert(MD_MAX_WAIT_COUNT == memdomain::kMaxWaitCount);
+// md_wait returns the count as int64_t: it must never look like -errno.
+static_assert(MD_MAX_WAIT_COUNT <= static_cast<std::uint64_t>(INT64_MAX));
 // The layout is ABI: growing it must take from `reserved`, not add to the end.
 static_assert(sizeof(void*) != 8 || sizeof(md_segment_info) == 120);
 
@@ -47,10 +52,17 @@ void md_open_options_init(struct md_open_options* opts) {
 }
 
 int md_open(const char* name, const struct md_open_options* opts, struct md_domain** out) {
+    return md_open_ex(name, opts, 0, out);
+}
+
+int md_open_ex(const char* name, const struct md_open_options* opts, unsigned flags, struct md_domain** out) {
     if (out == nullptr) return fail(EINVAL, "md_open: out is NULL");
     *out = nullptr;
     if (name == nullptr) return fail(EINVAL, "md_open: name is NULL");
+    if ((flags & ~MD_OPEN_NO_READER_THREAD) != 0)
+        return fail(EINVAL, "md_open_ex: unknown flags " + std::to_string(flags & ~MD_OPEN_NO_READER_THREAD));
     memdomain::OpenOptions o;
+    o.reader_thread = (flags & MD_OPEN_NO_READER_THREAD) == 0;
     if (opts != nullptr) {
         switch (opts->transport) {
             case MD_TRANSPORT_AUTO: o.transport = memdomain::TransportKind::Auto; break;
@@ -83,6 +95,8 @@ int md_access(const struct md_domain* d) {
     return d && d->domain.access() == memdomain::Access::ReadWrite ? MD_ACCESS_RW : MD_ACCESS_RO;
 }
 uint32_t md_self(const struct md_domain* d) { return d ? d->domain.self() : 0; }
+int md_has_peer_id(const struct md_domain* d) { return d && d->domain.has_peer_id() ? 1 : 0; }
+int md_reader_tid(const struct md_domain* d) { return d ? d->domain.reader_tid() : -1; }
 uint32_t md_vectors(const struct md_domain* d) { return d ? d->domain.vectors() : 0; }
 uint64_t md_generation(const struct md_domain* d) { return d ? d->domain.generation() : 0; }
 
@@ -92,6 +106,7 @@ int md_interrupt_mode(const struct md_domain* d) {
         case memdomain::InterruptMode::Eventfd: return MD_INTERRUPT_EVENTFD;
         case memdomain::InterruptMode::VfioMsix: return MD_INTERRUPT_VFIO_MSIX;
         case memdomain::InterruptMode::Polling: return MD_INTERRUPT_POLLING;
+        case memdomain::InterruptMode::None: return MD_INTERRUPT_NONE;
     }
     return MD_INTERRUPT_POLLING;
 }

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "memdomain/domain.h"
+
 namespace memdomain::pci {
 namespace {
 
@@ -31,7 +33,7 @@ std::uint64_t wait_mailbox(const std::uint64_t* word, std::uint64_t& last_seen, 
         const std::uint64_t now = load_mailbox(word);
         const std::uint64_t delta = now - last_seen;
         last_seen = now;
-        return delta;
+        return std::min(delta, kMaxWaitCount);
     };
     if (std::uint64_t d = changed()) return d;
     if (timeout.count() == 0) return 0;

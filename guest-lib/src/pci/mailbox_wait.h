@@ -18,7 +18,9 @@ struct MailboxWaitTuning {
 
 // Waits until the shared word differs from `last_seen`, at most `timeout`
 // (0: look once; negative: forever). Returns how many bumps happened (the
-// difference, modulo 2^64) and moves `last_seen` forward; 0 on timeout.
+// difference, modulo 2^64, capped at kMaxWaitCount: any R/W peer can write
+// any value to the word, or move it backwards) and moves `last_seen`
+// forward; 0 on timeout.
 std::uint64_t wait_mailbox(const std::uint64_t* word, std::uint64_t& last_seen, std::chrono::milliseconds timeout,
                            const MailboxWaitTuning& tuning = {});
 

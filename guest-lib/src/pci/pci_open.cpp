@@ -11,8 +11,11 @@
 //   ENODEV, ...), never ENOENT, because the domain is there but broken;
 // - a segment whose header asks for a map address (vaddr) already taken in
 //   this process: EEXIST, naming the device, segment and range;
-// - listing skips invalid devices (DomainListing has no error slot); open()
-//   by name is how to learn why one is missing.
+// - list_domains skips invalid devices; list_domains_and_problems lists them
+//   with the reason ("not a memdomain: bad magic", "invalid memdomain
+//   header: ..."), and open() by name says why one is missing.
+// A domain whose segment 0 is on an ivshmem-plain device (device_model.h)
+// opens as a read-only observer: no registers, no peer id, no doorbells.
 // vfio trouble (group busy, no IOMMU, too few MSI-X vectors) is not an error:
 // the domain opens in polling mode; MEMDOMAIN_PCI_DEBUG=1 prints the reason.
 // Devices bound to vfio-pci are opened through vfio even to list them: only
@@ -22,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "memdomain/common/ivshmem_protocol.h"
 #include "pci/pci_scan.h"
@@ -90,8 +94,14 @@ Status map_at_required_addresses(std::vector<pci::PciSegment>& segments) {
     return {};
 }
 
-// Registers and interrupts of the doorbell device (segment 0).
-Result<std::pair<PeerId, InterruptMode>> attach_doorbells(pci::PciSegment& s0) {
+// Registers and interrupts of the doorbell device (segment 0); no peer id
+// and no doorbells for a plain device (a read-only observer).
+Result<std::pair<std::optional<PeerId>, InterruptMode>> attach_doorbells(pci::PciSegment& s0) {
+    if (s0.device.model == pci::IvshmemModel::Plain) {
+        debug_note(s0.device.address + ": ivshmem-plain (" + s0.device.model_why +
+                   "): a read-only observer without a peer id or doorbells");
+        return std::pair{std::optional<PeerId>{}, InterruptMode::None};
+    }
     if (auto st = pci::attach_registers(s0); !st) return final_error(st.error());
     auto pos = s0.registers.read32(ivshmem::kRegIVPosition);
     if (!pos) return final_error(pci::device_error(s0.device, pos.error()));
@@ -110,7 +120,21 @@ Result<std::pair<PeerId, InterruptMode>> attach_doorbells(pci::PciSegment& s0) {
     } else {
         debug_note(s0.device.address + ": driver '" + s0.device.driver + "', not vfio-pci: polling the mailbox");
     }
-    return std::pair{static_cast<PeerId>(*pos), mode};
+    return std::pair{std::optional<PeerId>{static_cast<PeerId>(*pos)}, mode};
+}
+
+// "not a memdomain: bad magic (...)" and the like, without the device prefix
+// (the listing shows the address).
+std::string problem_text(const pci::DeviceProbe& p) {
+    std::string why = p.error.message;
+    const std::string prefix = "ivshmem " + p.device.address + ": ";
+    if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
+    if (p.not_memdomain)
+        return "not a memdomain: bad magic (its shared memory does not start with a MEMDOMN1 header: another use "
+               "of ivshmem, or overwritten)";
+    if (why.rfind("invalid segment header: ", 0) == 0)
+        return "not a usable memdomain: " + why.substr(std::string("invalid segment header: ").size());
+    return "cannot read its shared memory: " + why;
 }
 
 }  // namespace
@@ -144,7 +168,7 @@ Result<std::unique_ptr<Transport>> open_pci_transport(std::string_view name, con
         std::string(name), std::move(segments), self_and_mode.first, self_and_mode.second));
 }
 
-Result<std::vector<DomainListing>> list_pci_domains(const OpenOptions& o) {
+Result<std::vector<DomainListing>> list_pci_domains(const OpenOptions& o, bool with_problems) {
     const std::string root = pci::resolve_sysfs_root(o.sysfs_root);
     MD_ASSIGN_OR_RETURN(auto devices, pci::scan_ivshmem_devices(root));
     std::vector<DomainListing> out;
@@ -152,6 +176,13 @@ Result<std::vector<DomainListing>> list_pci_domains(const OpenOptions& o) {
         pci::DeviceProbe p = pci::probe_device(d);
         if (!p.segment) {
             debug_note("list: " + p.error.message);
+            if (!with_problems) continue;
+            DomainListing l;
+            l.name = p.claimed_name;
+            l.transport = TransportKind::Pci;
+            l.location = d.address;
+            l.problem = problem_text(p);
+            out.push_back(std::move(l));
             continue;
         }
         DomainListing l;

@@ -26,6 +26,9 @@ Result<std::vector<IvshmemDevice>> scan_ivshmem_devices(const std::string& sysfs
         d.dir = dir;
         if (auto drv = link_basename(dir + "/driver")) d.driver = *drv;
         if (auto grp = link_basename(dir + "/iommu_group")) d.iommu_group = *grp;
+        ModelEvidence m = detect_ivshmem_model(dir);
+        d.model = m.model;
+        d.model_why = std::move(m.why);
         found.push_back(std::move(d));
     }
     return found;

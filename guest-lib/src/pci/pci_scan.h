@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "memdomain/common/result.h"
+#include "pci/device_model.h"
 
 namespace memdomain::pci {
 
@@ -14,6 +15,8 @@ struct IvshmemDevice {
     std::string dir;          // <root>/bus/pci/devices/<address>
     std::string driver;       // basename of the "driver" link; empty when unbound
     std::string iommu_group;  // basename of the "iommu_group" link; empty when none
+    IvshmemModel model = IvshmemModel::Doorbell;  // see device_model.h
+    std::string model_why;    // the evidence for `model`
 };
 
 // "<root>/bus/pci/devices"

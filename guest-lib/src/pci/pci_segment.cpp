@@ -27,16 +27,16 @@ struct FileMapping {
     bool writable = false;
 };
 
-// Maps a whole resource file, read-write when we may write it.
-Result<FileMapping> map_resource_file(const std::string& path) {
+// Maps a whole resource file, read-write when we may write it and want to.
+Result<FileMapping> map_resource_file(const std::string& path, bool want_write = true) {
     MD_ASSIGN_OR_RETURN(std::uint64_t size, file_size(path));
     if (size == 0) return make_error(path + " is empty (BAR not assigned?)", ENXIO);
     FileMapping fm;
-    auto fd = open_path(path, O_RDWR);
-    if (!fd && (fd.error().sys == EACCES || fd.error().sys == EROFS || fd.error().sys == EPERM)) {
+    auto fd = want_write ? open_path(path, O_RDWR) : open_path(path, O_RDONLY);
+    if (!fd && want_write && (fd.error().sys == EACCES || fd.error().sys == EROFS || fd.error().sys == EPERM)) {
         fd = open_path(path, O_RDONLY);
     } else if (fd) {
-        fm.writable = true;
+        fm.writable = want_write;
     }
     if (!fd) return std::move(fd).error();
     auto m = sys::map_shared(fd->get(), size, fm.writable ? sys::Protection::ReadWrite : sys::Protection::ReadOnly);
@@ -88,7 +88,11 @@ DeviceProbe probe_device(const IvshmemDevice& device) {
     bool writable = false;
     const std::string wc = device.dir + "/resource2_wc";
     const std::string resource2 = path_exists(wc) ? wc : device.dir + "/resource2";
-    auto fm = map_resource_file(resource2);
+    // A plain device is the read-only attach: the host drops the guest's
+    // writes without a fault, so map it read-only and let a stray write
+    // fault here rather than vanish.
+    const bool plain = device.model == IvshmemModel::Plain;
+    auto fm = map_resource_file(resource2, !plain);
     if (fm) {
         seg.memory = std::move(fm->map);
         writable = fm->writable;
@@ -96,10 +100,10 @@ DeviceProbe probe_device(const IvshmemDevice& device) {
     } else if (seg.vfio) {
         // With IO_STRICT_DEVMEM sysfs refuses to map a BAR that vfio-pci has
         // claimed: go through the vfio device instead.
-        auto m = seg.vfio->map_bar(2, sys::Protection::ReadWrite);
+        auto m = seg.vfio->map_bar(2, plain ? sys::Protection::ReadOnly : sys::Protection::ReadWrite);
         if (!m) return fail(make_error(fm.error().message + "; " + m.error().message, fm.error().sys));
         seg.memory = std::move(*m);
-        writable = true;
+        writable = !plain;
     } else {
         return fail(fm.error());
     }
@@ -107,6 +111,8 @@ DeviceProbe probe_device(const IvshmemDevice& device) {
     auto header = validate_segment_header(seg.memory.data(), seg.memory.size());
     if (!header) {
         p.claimed_name = peek_domain_name(seg.memory);
+        p.not_memdomain = seg.memory.size() < sizeof kSegmentMagic ||
+                          std::memcmp(seg.memory.data(), kSegmentMagic, sizeof kSegmentMagic) != 0;
         return fail(header.error());
     }
     seg.header = *header;

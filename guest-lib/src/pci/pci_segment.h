@@ -43,12 +43,14 @@ struct DeviceProbe {
     std::optional<PciSegment> segment;
     Error error;
     std::string claimed_name;
+    bool not_memdomain = false;  // BAR2 does not start with the magic: some other use of ivshmem
 };
 
 // Makes the device decode memory (writes "enable" when no driver is bound;
 // opens it through vfio when it is bound to vfio-pci, and keeps it open),
-// maps BAR2 (resource2_wc, else resource2, else through vfio) and validates
-// the header.
+// maps BAR2 (resource2_wc, else resource2, else through vfio; read-only for
+// an ivshmem-plain device, whose writes the host drops) and validates the
+// header.
 DeviceProbe probe_device(const IvshmemDevice& device);
 
 // When the header has a map_address (the config's "vaddr"): maps the

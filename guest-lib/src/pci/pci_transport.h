@@ -5,11 +5,24 @@
 // bumps the target's mailbox word so that guests without interrupts (no
 // vfio) can poll for it; with vfio-pci, wait() sleeps on MSI-X eventfds.
 //
+// When segment 0 is on an ivshmem-plain device (the read-only VM attach)
+// there are no registers and no peer id: the domain is a read-only observer
+// (has_peer_id() false, InterruptMode::None), notify and wait are ENOTSUP.
+//
+// Joins and leaves come from the presence bitmap (and, when the server keeps
+// them, the per-id join epochs, which reveal an id taken over by a new peer
+// between two looks) into the same coalesced record as the socket
+// transport's (peer_changes.h): peers() never swallows what events() has yet
+// to report.
+//
 // Opening and listing live in pci_open.cpp; this class only runs an opened domain.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "peer_changes.h"
 
 #include "pci/pci_segment.h"
 #include "pci/presence_tracker.h"
@@ -19,14 +32,16 @@ namespace memdomain::pci {
 
 class PciTransport final : public detail::Transport {
 public:
-    // `segments` in index order, complete, segment 0 with registers attached.
-    PciTransport(std::string name, std::vector<PciSegment> segments, PeerId self, InterruptMode mode);
+    // `segments` in index order, complete, segment 0 with registers attached
+    // unless `self` is empty (an observer: InterruptMode::None).
+    PciTransport(std::string name, std::vector<PciSegment> segments, std::optional<PeerId> self, InterruptMode mode);
 
     TransportKind kind() const override { return TransportKind::Pci; }
     InterruptMode interrupt_mode() const override { return mode_; }
     const std::string& name() const override { return name_; }
     const std::vector<SegmentView>& segments() const override { return views_; }
-    PeerId self() const override { return self_; }
+    PeerId self() const override { return self_.value_or(kNoPeerId); }
+    bool has_peer_id() const override { return self_.has_value(); }
     std::uint32_t vectors() const override { return header().vectors; }
     std::uint64_t generation() const override { return header().generation; }
 
@@ -43,13 +58,16 @@ private:
         return static_cast<const SegmentHeader*>(segments_.front().memory.data());
     }
     std::uint64_t* mailbox(PeerId peer, std::uint32_t vector) const;
+    // ENOTSUP for an observer, saying it cannot do `what`.
+    Error observer_error(const char* what) const;
 
     std::string name_;
     std::vector<PciSegment> segments_;
     std::vector<SegmentView> views_;
-    PeerId self_;
+    std::optional<PeerId> self_;
     InterruptMode mode_;
     PresenceTracker presence_;
+    detail::PeerChanges changes_;
     std::vector<std::uint64_t> last_seen_;  // polling mode: our mailbox word per vector
 };
 

@@ -3,6 +3,7 @@
 list(APPEND MEMDOMAIN_GUEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/sysfs_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pci_scan.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/device_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/vfio_sys.cpp
   ${CMAKE_CURRENT_LIST_DIR}/vfio_device.cpp
   ${CMAKE_CURRENT_LIST_DIR}/vfio_bind.cpp

@@ -19,21 +19,28 @@ std::string resolve_sysfs_root(const std::string& explicit_root) {
     return "/sys";
 }
 
-Result<std::string> read_attribute(const std::string& path) {
+Result<std::string> read_leading_bytes(const std::string& path, std::size_t max) {
     sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return sys_error("open " + path);
-    char buf[4096];
-    std::string out;
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    std::string out(max, '\0');
+    std::size_t got = 0;
+    while (got < max) {
+        ssize_t n = ::read(fd.get(), out.data() + got, max - got);
         if (n < 0) {
             if (errno == EINTR) continue;
             return sys_error("read " + path);
         }
         if (n == 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-        if (out.size() > sizeof buf) return make_error(path + ": attribute larger than 4 KiB", EFBIG);
+        got += static_cast<std::size_t>(n);
     }
+    out.resize(got);
+    return out;
+}
+
+Result<std::string> read_attribute(const std::string& path) {
+    constexpr std::size_t kMax = 4096;
+    MD_ASSIGN_OR_RETURN(std::string out, read_leading_bytes(path, kMax + 1));
+    if (out.size() > kMax) return make_error(path + ": attribute larger than 4 KiB", EFBIG);
     while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
     return out;
 }

@@ -17,6 +17,9 @@ namespace memdomain::pci {
 // else "/sys". This is what makes the pci transport testable without a VM.
 std::string resolve_sysfs_root(const std::string& explicit_root);
 
+// The first `max` bytes of a file (fewer if it is shorter), as they are:
+// for binary attributes such as a device's PCI config space.
+Result<std::string> read_leading_bytes(const std::string& path, std::size_t max);
 // Whole contents of a small file (at most 4 KiB), trailing newline removed.
 Result<std::string> read_attribute(const std::string& path);
 // A number written the way sysfs writes it ("0x1af4", "1", "0"), any base.

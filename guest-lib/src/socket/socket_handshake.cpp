@@ -222,8 +222,9 @@ Result<std::unique_ptr<Transport>> open_socket_transport(std::string_view name, 
         h->peers.clear();
         more.push_back(std::move(h).value());
     }
-    return std::unique_ptr<Transport>(
-        std::make_unique<SocketTransport>(std::string(name), std::move(first), std::move(more)));
+    auto t = std::make_unique<SocketTransport>(std::string(name), std::move(first), std::move(more));
+    if (o.reader_thread) MD_TRY(t->start_reader());
+    return std::unique_ptr<Transport>(std::move(t));
 }
 
 }  // namespace memdomain::detail

@@ -4,4 +4,7 @@
 list(APPEND MEMDOMAIN_GUEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/socket_transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/socket_handshake.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/socket_listing.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/socket_listing.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/peer_table.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/reader_thread.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fork_guard.cpp)

@@ -35,7 +35,9 @@ std::string two_cpus_missing() {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (::sched_getaffinity(0, sizeof set, &set) != 0) return std::string("sched_getaffinity: ") + std::strerror(errno);
-    if (!CPU_ISSET(0, &set) || !CPU_ISSET(1, &set)) return "needs CPUs 0 and 1 in this process's affinity";
+    if (!CPU_ISSET(0, &set) || !CPU_ISSET(1, &set))
+        return "[hardware] needs CPUs 0 and 1 in this process's affinity (a one-CPU machine has no second node to "
+               "place a peer on)";
     return "";
 }
 

@@ -82,11 +82,6 @@ std::optional<nlohmann::json> ctl_show(const std::string& socket_dir, const std:
     return j;
 }
 
-bool ctl_has_verb(const std::string& verb) {
-    const CtlResult r = run_ctl("/nonexistent", {"--help"});
-    return r.exit_code == 0 && r.output.find("\n  " + verb + " ") != std::string::npos;
-}
-
 std::optional<std::uint64_t> hugepages_free_2m() {
     auto pool = sys::hugepage_pool(2 * MiB);
     if (!pool) return std::nullopt;

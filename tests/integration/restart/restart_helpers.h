@@ -57,8 +57,6 @@ struct CtlResult {
 CtlResult run_ctl(const std::string& socket_dir, const std::vector<std::string>& args);
 // `memdomainctl --json show NAME` parsed; nullopt when it failed.
 std::optional<nlohmann::json> ctl_show(const std::string& socket_dir, const std::string& name);
-// Whether this memdomainctl knows `verb` (its --help lists it).
-bool ctl_has_verb(const std::string& verb);
 
 
 // The 2 MiB pool's free and available (free - reserved) page counts; nullopt

@@ -197,6 +197,44 @@ TEST(SocketMessage, TryReceiveReportsHangUp) {
     EXPECT_EQ(m.error().sys, ECONNRESET);
 }
 
+// A server that dies in the middle of a message leaves 1..7 bytes that
+// can never become a message: try_receive must say the connection is gone
+// rather than "not yet" forever (a caller polling it would never learn).
+TEST(SocketMessage, TryReceiveReportsHangUpWithAPartialMessagePending) {
+    auto b = le_bytes(7);
+    for (std::size_t pending = 1; pending < 8; ++pending) {
+        Pair p;
+        send_raw(p.server.get(), b.data(), pending);
+        p.server.reset();
+        auto m = try_receive_message(p.client.get());
+        ASSERT_FALSE(m.has_value()) << pending << " bytes pending: the hang-up was not reported";
+        EXPECT_EQ(m.error().sys, ECONNRESET) << pending << " bytes pending: " << m.error().message;
+        EXPECT_NE(m.error().message.find(std::to_string(pending) + " of 8 bytes"), std::string::npos)
+            << m.error().message;
+    }
+}
+
+// The other half of a stream closed for writing (shutdown) is a hang-up too.
+TEST(SocketMessage, TryReceiveReportsShutdownWithAPartialMessagePending) {
+    Pair p;
+    auto b = le_bytes(7);
+    send_raw(p.server.get(), b.data(), 3);
+    ASSERT_EQ(::shutdown(p.server.get(), SHUT_WR), 0);
+    auto m = try_receive_message(p.client.get());
+    ASSERT_FALSE(m.has_value());
+    EXPECT_EQ(m.error().sys, ECONNRESET) << m.error().message;
+}
+
+// A partial message on a live connection is still "not yet".
+TEST(SocketMessage, TryReceiveWithAPartialMessageOnALiveConnectionWaits) {
+    Pair p;
+    auto b = le_bytes(7);
+    send_raw(p.server.get(), b.data(), 7);
+    auto m = try_receive_message(p.client.get());
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    EXPECT_FALSE(m->has_value());
+}
+
 TEST(SocketMessage, NothingArrivingTimesOut) {
     Pair p;
     const auto t0 = std::chrono::steady_clock::now();

@@ -52,6 +52,8 @@ struct Message {
 // message with more than one fd or a truncated control message.
 Result<Message> receive_message(int sock, std::chrono::milliseconds timeout);
 // Non-blocking variant: nullopt when no complete message is ready.
+// ECONNRESET once the other side has closed, also when 1..7 bytes of a
+// message it never finished are still pending (they are left unread).
 Result<std::optional<Message>> try_receive_message(int sock);
 
 // Sends one datagram to the AF_UNIX SOCK_DGRAM socket at `path` (a leading
@@ -89,5 +91,9 @@ Result<std::optional<Datagram>> receive_datagram_with_fds(int sock);
 
 // Waits until fd is readable; false on timeout. Negative timeout: forever.
 Result<bool> wait_readable(int fd, std::chrono::milliseconds timeout);
+// Waits until at least one of `fds` is readable (or hung up) and returns
+// those that are, in the order given; empty on timeout. Negative entries are
+// skipped. Negative timeout: forever.
+Result<std::vector<int>> wait_any_readable(const std::vector<int>& fds, std::chrono::milliseconds timeout);
 
 }  // namespace memdomain::sys

@@ -179,3 +179,31 @@ out:
     md_close(d);
     return rc;
 }
+
+int c_open_ex_reader_flags(const char *socket_dir, const char *name) {
+    struct md_open_options o = socket_options(socket_dir);
+    struct md_domain *with = NULL, *without = NULL, *other = NULL, *bad = (struct md_domain *)&o;
+    uint32_t ids[4];
+    int rc = 0;
+    CHECK(md_open(name, &o, &with) == 0);
+    CHECK(md_has_peer_id(with) == 1);
+    CHECK(md_self(with) != MD_NO_PEER_ID);
+    CHECK(md_reader_tid(with) > 0);
+    CHECK(md_open_ex(name, &o, MD_OPEN_NO_READER_THREAD, &without) == 0);
+    CHECK(md_reader_tid(without) == -1);
+    CHECK(md_has_peer_id(without) == 1);
+    CHECK(md_open_ex(name, &o, 0x40u, &bad) == -EINVAL);
+    CHECK(bad == NULL);
+    CHECK(md_open(name, &o, &other) == 0);
+    /* Without a reader the calls read what the server sent: the handle
+     * opened before it and the one after are both seen. */
+    for (int i = 0; i < 300 && md_peers(without, ids, 4) < 2; ++i) CHECK(md_wait(without, 0, 10) >= 0);
+    CHECK(md_peers(without, ids, 4) == 2);
+    CHECK(md_has_peer_id(NULL) == 0);
+    CHECK(md_reader_tid(NULL) == -1);
+out:
+    md_close(other);
+    md_close(without);
+    md_close(with);
+    return rc;
+}

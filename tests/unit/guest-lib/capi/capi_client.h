@@ -42,6 +42,10 @@ int c_refresh_after_server_death(const char *socket_dir, const char *name, void 
  * segment 0 accessors; no map address, shared instance, reserved fields
  * zero; a segment out of range is -ERANGE, a NULL out -EINVAL. */
 int c_segment_info(const char *socket_dir, const char *name);
+/* md_open_ex: the default handle has a reader thread and a peer id; with
+ * MD_OPEN_NO_READER_THREAD none (-1), and its calls read the joins
+ * themselves; unknown flags are -EINVAL with *out NULL. */
+int c_open_ex_reader_flags(const char *socket_dir, const char *name);
 /* The C99 check's only function: md_open_options_init's defaults. */
 int c99_defaults_ok(void);
 

@@ -60,6 +60,11 @@ TEST_F(CApi, SegmentInfoAgreesWithTheSegmentZeroAccessors) {
                                                 << md_last_error();
 }
 
+TEST_F(CApi, OpenExChoosesTheReaderThread) {
+    EXPECT_EQ(c_open_ex_reader_flags(dir(), "CApi"), 0)
+        << "failed check at capi_client.c line shown (negated); last error: " << md_last_error();
+}
+
 TEST(CApiOptions, InitSetsTheDocumentedDefaults) { EXPECT_TRUE(c99_defaults_ok()); }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -81,10 +82,39 @@ std::string FakeSysfs::add_device(const std::string& address, const IvshmemGuest
 
 std::string FakeSysfs::add_memory_device(const std::string& address, int memfd, std::uint32_t iv_position) {
     const std::string dir = add_bare_device(address);
+    write_config(address, true);
     write_registers(address, iv_position);
+    write_text_file(dir + "/resource1", std::string(4096, '\0'));
     std::filesystem::create_symlink("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(memfd),
                                     dir + "/resource2");
     return dir;
+}
+
+std::string FakeSysfs::add_plain_device(const std::string& address, int memfd) {
+    const std::string dir = add_bare_device(address);
+    write_config(address, false);
+    write_registers(address, 0);
+    std::filesystem::create_symlink("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(memfd),
+                                    dir + "/resource2");
+    return dir;
+}
+
+void FakeSysfs::write_config(const std::string& address, bool msix, std::size_t size) {
+    std::uint8_t c[256] = {};
+    c[0x00] = 0xf4, c[0x01] = 0x1a;  // vendor 1af4
+    c[0x02] = 0x10, c[0x03] = 0x11;  // device 1110
+    c[0x08] = 0x01;                  // revision 1
+    c[0x0a] = 0x00, c[0x0b] = 0x05;  // class 0500: RAM
+    if (msix) {
+        c[0x06] = 0x10;  // status: capability list
+        c[0x34] = 0x40;  // first capability
+        c[0x40] = 0x11;  // MSI-X
+        c[0x41] = 0x00;  // last one
+        c[0x42] = 0x01;  // table size - 1 (2 vectors)
+        c[0x44] = 0x01;  // table in BAR1
+    }
+    std::ofstream(device_dir(address) + "/config", std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(c), static_cast<std::streamsize>(std::min(size, sizeof c)));
 }
 
 void FakeSysfs::write_registers(const std::string& address, std::uint32_t iv_position) {

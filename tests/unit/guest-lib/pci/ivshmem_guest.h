@@ -5,7 +5,11 @@
 //
 //   <root>/bus/pci/devices/<address>/
 //       vendor "0x1af4\n", device "0x1110\n", enable "0\n"
+//       config     256 bytes of PCI config space as QEMU 7.2 builds it:
+//                  ivshmem-doorbell has an MSI-X capability (id 0x11) at
+//                  0x40, ivshmem-plain no capability list at all
 //       resource0  256-byte regular file: the registers (IVPosition = our id)
+//       resource1  ivshmem-doorbell only: its MSI-X table BAR (4 KiB)
 //       resource2  symlink to /proc/<test pid>/fd/<memfd>: the shared memory
 //
 // The memfd and the socket stay open as long as the object lives, so the
@@ -73,6 +77,13 @@ public:
     // wrote itself): resource2 -> `memfd`, resource0 with IVPosition =
     // `iv_position`. The memfd must stay open while the device is used.
     std::string add_memory_device(const std::string& address, int memfd, std::uint32_t iv_position);
+    // An ivshmem-plain device on `memfd` (the read-only VM attach): no
+    // MSI-X capability, no BAR1, and IVPosition 0 as QEMU shows it.
+    // `memfd` may be O_RDONLY.
+    std::string add_plain_device(const std::string& address, int memfd);
+    // The config space file alone: `msix` says whether it has the MSI-X
+    // capability; `size` truncates it (an unprivileged read gets 64 bytes).
+    void write_config(const std::string& address, bool msix, std::size_t size = 256);
     // Writes a 256-byte register file with IVPosition = `iv_position`.
     void write_registers(const std::string& address, std::uint32_t iv_position);
     // A register of resource0 as the file holds it now (what the transport wrote).

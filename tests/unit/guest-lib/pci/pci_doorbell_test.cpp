@@ -2,6 +2,7 @@
 // writes (peer << 16 | vector) to the Doorbell register (BAR0 + 12; here the
 // resource0 file, read back), and wait() in polling mode sees another peer's
 // notify through our own mailbox word.
+#include <atomic>
 #include <thread>
 
 #include "memdomain/common/ivshmem_protocol.h"
@@ -106,6 +107,27 @@ TEST_F(PciTest, PollingWaitOnAnotherVectorDoesNotSeeTheRing) {
     auto got = pci->wait(0, milliseconds(20));
     ASSERT_TRUE(got) << got.error().message;
     EXPECT_EQ(*got, 0u);
+}
+
+// The mailbox word is in shared memory: any R/W peer can write anything to
+// it, or move it backwards. What wait() derives from it is capped.
+TEST_F(PciTest, PollingWaitCapsWhatAPeerWroteIntoOurMailbox) {
+    auto pci = open_pci();
+    ASSERT_TRUE(pci) << pci.error().message;
+    std::uint64_t* word = mailbox_word(guest_->memory(), guest_->header(), pci->self(), 0);
+    ASSERT_NE(word, nullptr);
+    std::atomic_ref<std::uint64_t> w(*word);
+    w.fetch_add(0x7fffffffffffffffull);
+    auto got = pci->wait(0, milliseconds(0));
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, kMaxWaitCount);
+    w.fetch_sub(3);  // backwards: looks like 2^64 - 3 rings
+    got = pci->wait(0, milliseconds(0));
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, kMaxWaitCount);
+    got = pci->wait(0, milliseconds(0));
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, 0u) << "the cap must not leave a remainder behind";
 }
 
 }  // namespace

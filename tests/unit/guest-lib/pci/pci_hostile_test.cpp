@@ -92,6 +92,24 @@ TEST_P(CorruptedCheckedField, ListingSkipsTheDevice) {
     EXPECT_TRUE(l->empty());
 }
 
+// list_domains_and_problems (memdomain-info's listing) never hides it: the
+// device is there, with the reason.
+TEST_P(CorruptedCheckedField, ListingWithProblemsNamesTheDeviceAndWhy) {
+    Result<std::vector<DomainListing>> l = make_error("not run");
+    {
+        GarbageField g(guest_->memory(), GetParam());
+        l = list_domains_and_problems(pci_options());
+    }
+    ASSERT_TRUE(l) << l.error().message;
+    ASSERT_EQ(l->size(), 1u);
+    const DomainListing& e = (*l)[0];
+    EXPECT_EQ(e.location, kAddress);
+    EXPECT_EQ(e.transport, TransportKind::Pci);
+    const std::string expected = std::string(GetParam().name) == "magic" ? "not a memdomain: bad magic"
+                                                                          : "not a usable memdomain: ";
+    EXPECT_EQ(e.problem.rfind(expected, 0), 0u) << e.problem;
+}
+
 TEST_P(CorruptedFreeField, OpenStillWorks) {
     Result<Domain> d = make_error("not run");
     {
@@ -198,6 +216,36 @@ TEST_F(PciTest, ADeviceWithUnreadableIdentityIsIgnored) {
     sysfs_.add_bare_device("0000:00:03.0", "not a number", "0x1110");
     auto d = open_pci();
     ASSERT_TRUE(d) << d.error().message;  // the good device is still found
+}
+
+TEST_F(PciTest, ListingWithProblemsNamesADeviceWhoseMemoryCannotBeRead) {
+    sysfs_.add_bare_device("0000:00:07.0");  // ivshmem, but no BARs
+    auto l = list_domains_and_problems(pci_options());
+    ASSERT_TRUE(l) << l.error().message;
+    ASSERT_EQ(l->size(), 2u);
+    EXPECT_EQ((*l)[0].location, kAddress);
+    EXPECT_TRUE((*l)[0].problem.empty()) << (*l)[0].problem;
+    EXPECT_EQ((*l)[1].location, "0000:00:07.0");
+    EXPECT_EQ((*l)[1].problem.rfind("cannot read its shared memory: ", 0), 0u) << (*l)[1].problem;
+    EXPECT_NE((*l)[1].problem.find("resource2"), std::string::npos) << (*l)[1].problem;
+}
+
+// Another use of ivshmem on the same bus (a plain memory file without our
+// header) is named as such, not as a broken memdomain.
+TEST_F(PciTest, ListingWithProblemsSaysBadMagicForForeignMemory) {
+    auto foreign = sys::memfd_create("foreign", 4096);
+    ASSERT_TRUE(foreign) << foreign.error().message;
+    ASSERT_TRUE(sys::ftruncate(foreign->get(), 1 << 20));
+    sysfs_.add_memory_device("0000:00:06.0", foreign->get(), 1);
+    auto l = list_domains_and_problems(pci_options());
+    ASSERT_TRUE(l) << l.error().message;
+    ASSERT_EQ(l->size(), 2u);
+    EXPECT_EQ((*l)[1].location, "0000:00:06.0");
+    EXPECT_EQ((*l)[1].problem.rfind("not a memdomain: bad magic", 0), 0u) << (*l)[1].problem;
+    EXPECT_TRUE((*l)[1].name.empty());
+    auto plain = list_domains(pci_options());
+    ASSERT_TRUE(plain) << plain.error().message;
+    EXPECT_EQ(plain->size(), 1u) << "list_domains still lists domains only";
 }
 
 TEST_F(PciTest, AnInvalidNeighbourIsNamedWhenTheDomainIsNotFound) {

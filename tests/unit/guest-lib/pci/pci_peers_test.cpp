@@ -81,6 +81,70 @@ TEST_F(PciTest, EventsReportJoinThenLeaveOfASocketPeer) {
     EXPECT_EQ(seen[1].peer, id);
 }
 
+// peers() in a guest applies what the header says, but what events() has
+// to report survives it (the same coalesced record as the socket transport).
+TEST_F(PciTest, PeersDoesNotSwallowTheEventsOfAGuest) {
+    auto pci = open_pci();
+    ASSERT_TRUE(pci) << pci.error().message;
+    auto sock = open_socket();
+    ASSERT_TRUE(sock) << sock.error().message;
+    ASSERT_TRUE(contains(peers_until(*pci, [&](const auto& v) { return contains(v, sock->self()); }), sock->self()));
+    auto events = pci->events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].kind, PeerEvent::Kind::Joined);
+    EXPECT_EQ(events[0].peer, sock->self());
+}
+
+// A domain with two peer ids: the guest has one, so every socket peer gets
+// the other, and one that replaces another between two looks at the
+// header leaves the bitmap unchanged. The join epoch tells them apart.
+TEST(PciPresence, AnIdTakenOverBetweenTwoLooksIsLeftThenJoined) {
+    Server server(R"(
+memdomain Duo {
+    max_peers = 2
+    size {
+        huge 4K = 1MB R/W
+    }
+}
+)");
+    ASSERT_TRUE(server.ok()) << server.start_error();
+    IvshmemGuest guest(server.socket("Duo"));
+    ASSERT_TRUE(guest.ok()) << guest.error();
+    TempDir tree;
+    FakeSysfs sysfs(tree.path() + "/sys");
+    sysfs.add_device(kAddress, guest);
+    OpenOptions po;
+    po.transport = TransportKind::Pci;
+    po.sysfs_root = sysfs.root();
+    auto pci = Domain::open("Duo", po);
+    ASSERT_TRUE(pci) << pci.error().message;
+    OpenOptions so;
+    so.transport = TransportKind::Socket;
+    so.socket_dir = server.socket_dir();
+    PeerId id = 0;
+    {
+        auto first = Domain::open("Duo", so);
+        ASSERT_TRUE(first) << first.error().message;
+        id = first->self();
+        ASSERT_TRUE(contains(peers_until(*pci, [&](const auto& v) { return contains(v, id); }), id));
+        (void)pci->events();
+    }
+    // Wait (through the header alone, not through pci) until the server
+    // has handled the leave, then attach the replacement.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (header_is_present(guest.live_header(), id) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(milliseconds(2));
+    auto second = Domain::open("Duo", so);
+    ASSERT_TRUE(second) << second.error().message;
+    ASSERT_EQ(second->self(), id);
+    auto events = pci->events();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].kind, PeerEvent::Kind::Left);
+    EXPECT_EQ(events[0].peer, id);
+    EXPECT_EQ(events[1].kind, PeerEvent::Kind::Joined);
+    EXPECT_EQ(events[1].peer, id);
+}
+
 TEST_F(PciTest, PresenceBitsBeyondMaxPeersAreIgnored) {
     auto pci = open_pci();
     ASSERT_TRUE(pci) << pci.error().message;

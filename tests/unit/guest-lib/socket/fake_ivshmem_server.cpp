@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <algorithm>
+
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/memory.h"
 #include "memdomain/sys/socket.h"
@@ -42,7 +44,7 @@ void FakeIvshmemServer::run() {
     auto c = sys::accept_unix(listen_.get());
     if (!c || !c->valid()) return;
     for (const auto& m : script_) {
-        for (std::size_t sent = 0; sent < 8;) {
+        for (std::size_t sent = 0; sent < std::min<std::size_t>(m.bytes, 8);) {
             auto n = sys::send_message_part(c->get(), m.value, m.fd, sent);
             if (!n) return;
             sent += *n;

@@ -20,6 +20,7 @@ namespace memdomain::test {
 struct ScriptedMessage {
     std::int64_t value = 0;
     int fd = -1;  // not owned; sent with the message when >= 0
+    std::size_t bytes = 8;  // fewer: only the first `bytes` of the message (a torn one)
 };
 
 class FakeIvshmemServer {

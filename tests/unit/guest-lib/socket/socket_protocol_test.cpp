@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
+#include <thread>
 
 #include "fake_ivshmem_server.h"
+#include "memdomain/domain.h"
+#include "process.h"
 #include "memdomain/common/segment_header.h"
 #include "memdomain/sys/eventfd.h"
 #include "memdomain/sys/memory.h"
@@ -132,11 +136,12 @@ TEST_F(SocketProtocol, LaterJoinAndLeaveBecomeEvents) {
         (void)sys::wait_readable((*t)->event_fd(), milliseconds(100));
         (void)(*t)->process_events(&events);
     }
+    // Coalesced per peer: leaves first, then joins (not arrival order).
     ASSERT_EQ(events.size(), 2u);
-    EXPECT_EQ(events[0].kind, PeerEvent::Kind::Joined);
-    EXPECT_EQ(events[0].peer, 2u);
-    EXPECT_EQ(events[1].kind, PeerEvent::Kind::Left);
-    EXPECT_EQ(events[1].peer, 1u);
+    EXPECT_EQ(events[0].kind, PeerEvent::Kind::Left);
+    EXPECT_EQ(events[0].peer, 1u);
+    EXPECT_EQ(events[1].kind, PeerEvent::Kind::Joined);
+    EXPECT_EQ(events[1].peer, 2u);
     EXPECT_EQ((*t)->peers(), std::vector<PeerId>{2});
 }
 
@@ -155,6 +160,43 @@ TEST_F(SocketProtocol, PeerWithSomeEventfdsMissingIsNotReportedYet) {
     auto st = (*t)->notify(4, 1);
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().sys, ENOENT);
+}
+
+// CPU time (user + system, clock ticks) the thread `tid` of this process used.
+long thread_cpu_ticks(int tid) {
+    const std::string stat = read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) stime = std::stol(field);
+    }
+    return utime + stime;
+}
+
+// A server that sends part of a message and never the rest leaves the
+// connection readable for good: the reader thread must not spin on it.
+TEST_F(SocketProtocol, ATornMessageDoesNotMakeTheReaderSpin) {
+    auto mem = make_segment("Fake");
+    auto own = new_eventfd();
+    FakeIvshmemServer s(socket("Fake"), {{0}, {0}, {-1, mem.get()}, {0, own.get()}, {7, -1, 3}});
+    OpenOptions o;
+    o.transport = TransportKind::Socket;
+    o.socket_dir = dir_.path();
+    auto d = Domain::open("Fake", o);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_GT(d->reader_tid(), 0);
+    const long before = thread_cpu_ticks(d->reader_tid());
+    std::this_thread::sleep_for(milliseconds(1000));
+    const long used = thread_cpu_ticks(d->reader_tid()) - before;
+    EXPECT_LT(used, 10) << "the reader used " << used << " ticks of CPU in 1 s on a torn message";
+    EXPECT_TRUE(d->refresh()) << "three bytes on a live connection are not an error";
+    const auto t0 = std::chrono::steady_clock::now();
+    { Domain closing = std::move(*d); }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(500)) << "the reader was slow to stop";
 }
 
 }  // namespace
