@@ -4,7 +4,8 @@
 // The hook checks the backend is read-only and leases the domain R/O; the
 // guest (vm-images/scenarios/readonly-plain.sh) reads the host's word live,
 // tries to overwrite it through /dev/mem, reads it back unchanged, and opens
-// the domain by name; the host sees its word unchanged too.
+// the domain by name as a read-only observer (no peer id, no doorbells); the
+// host sees its word unchanged too.
 #include "libvirt_fixture.h"
 
 namespace memdomain::test {
@@ -63,6 +64,9 @@ TEST_F(LibvirtReadOnly, AReadOnlyVmReadsTheDataAndCannotChangeIt) {
         << "the guest's write through a writable mapping of the BAR did not land\n" << probe->describe();
     EXPECT_EQ(std::atomic_ref<std::uint64_t>(*word).load(), kWord) << "the host sees its word unchanged";
     EXPECT_EQ(r.get("info_domain"), "Watched") << "the guest opened the domain by name\n" << probe->describe();
+    EXPECT_EQ(r.get("info_access"), "R/O") << probe->describe();
+    EXPECT_EQ(r.get("info_role"), "observer") << "libmemdomain knows a plain device: no peer id, no doorbells";
+    EXPECT_EQ(r.get("info_self"), "none");
     EXPECT_TRUE(peer_pids("Watched").size() == 1) << "the read-only VM never connects to the socket";
     EXPECT_TRUE(eventually([&] { return leases("Watched").empty(); }, 10s)) << "released at the VM's end";
 }

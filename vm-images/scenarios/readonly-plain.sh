@@ -3,7 +3,7 @@
 # MSI-X). It reads a word the host wrote, tries to overwrite it through
 # /dev/mem (a writable mapping of the BAR, as any guest code could make),
 # and reads it again: the write must not land. Then memdomain-info NAME
-# opens the domain by name.
+# opens the domain by name: a read-only observer without a peer id.
 #   md.domain=NAME  md.offset=N (byte offset into the BAR of the host's
 #   64-bit word)  md.poke=HEX (the value the guest tries to write)
 . /scenarios/lib.sh
@@ -27,4 +27,5 @@ run_logged /tmp/info memdomain-info "$MD_DOMAIN" || fail "memdomain-info $MD_DOM
 kv info_domain "$(sed -n 's/^name: *//p' /tmp/info)"
 kv info_access "$(sed -n 's/^access: *//p' /tmp/info)"
 kv info_self "$(sed -n 's/^self: *//p' /tmp/info)"
+kv info_role "$(sed -n 's/^role: *\([a-z]*\).*/\1/p' /tmp/info)"
 exit 0
