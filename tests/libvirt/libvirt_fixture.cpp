@@ -1,7 +1,10 @@
 // The libvirt tests' environment and fixture; see libvirt_fixture.h.
 #include "libvirt_fixture.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <fstream>
 
 namespace memdomain::test {
 namespace {
@@ -14,12 +17,21 @@ std::string g_error;
 }  // namespace
 
 void LibvirtEnvironment::SetUp() {
+    // A user's own hook, which install.sh must leave alone and libvirt must
+    // still run next to ours.
+    std::filesystem::create_directories("/etc/libvirt/hooks");
+    std::ofstream(kUserHook) << kUserHookText;
+    ::chmod(kUserHook, 0755);
     // The hook goes in the way a user installs it, before libvirtd starts
     // (libvirt looks for hooks at start and on SIGHUP).
     const CommandResult installed =
         run_command({MEMDOMAIN_SOURCE_DIR "/libvirt-hooks/install.sh", "--hook", MEMDOMAIN_HOOK_PATH, "--no-reload"});
     if (installed.exit_code != 0) {
         g_error = "libvirt-hooks/install.sh failed:\n" + installed.output;
+        return;
+    }
+    if (read_file(kUserHook) != kUserHookText) {
+        g_error = "install.sh changed the user's own " + std::string(kUserHook);
         return;
     }
     g_libvirtd = std::make_unique<Libvirtd>();

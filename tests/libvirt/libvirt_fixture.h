@@ -26,6 +26,11 @@
 namespace memdomain::test {
 
 inline constexpr const char* kRunDir = "/run/memdomain";
+// A user's own qemu hook, present before memdomain's is installed: it notes
+// every call in kUserHookLog.
+inline constexpr const char* kUserHook = "/etc/libvirt/hooks/qemu";
+inline constexpr const char* kUserHookLog = "/run/user-hook.log";
+inline constexpr const char* kUserHookText = "#!/bin/sh\necho \"$1 $2 $3\" >> /run/user-hook.log\ncat >/dev/null\n";
 
 class LibvirtEnvironment : public ::testing::Environment {
 public:

@@ -143,6 +143,8 @@ TEST_F(LibvirtRefusal, AVmWithoutMemdomainDevicesStartsUntouched) {
     EXPECT_TRUE(vm_->running());
     EXPECT_EQ(server_->log().find("lv-plain-vm"), std::string::npos)
         << "the hook never talked to memdomaind about a VM with no memdomain\n" << server_->log();
+    EXPECT_NE(read_file(kUserHookLog).find("lv-plain-vm prepare begin"), std::string::npos)
+        << "libvirt runs the user's own hooks/qemu next to qemu.d/memdomain\n" << read_file(kUserHookLog);
 }
 
 }  // namespace
