@@ -34,6 +34,9 @@ packages=(
   procps util-linux passwd iproute2
   # DPDK 22.11: runtime, dpdk-testpmd, headers; dpkg-dev for `apt-get source`
   dpdk dpdk-dev libdpdk-dev dpkg-dev
+  # libvirt: the hook and memdomainctl attach (libxml2, libvirt's C API), and
+  # the libvirt tests' libvirtd, virtlogd and virsh
+  libvirt-daemon-system libvirt-clients libvirt-dev libxml2-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -42,8 +45,18 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-host.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Without systemd (containers, CI) libvirt-daemon-system's maintainer
+  # scripts would start libvirtd and virtlogd through /etc/init.d; the
+  # tests run their own in a private namespace, so services stay down
+  # during the install unless a policy already decides.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=no
+  if [ ! -e "$policy" ] && [ ! -d /run/systemd/system ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=yes
+  fi
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ "$own_policy" = yes ] && rm -f "$policy"; exit 1; }
+  [ "$own_policy" = yes ] && rm -f "$policy"
 fi
 
 # Hugepage pools. The 2 MiB pool grows to at least $pages pages (never

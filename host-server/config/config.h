@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "memdomain/common/segment_header.h"
@@ -35,14 +36,23 @@ struct SegmentConfig {
     SourceLocation where;
 };
 
-// One line of an access { } block: "user root = R/W", "group 1001 = R/O".
-// Names are kept as written and resolved to ids when the server applies them.
+// One line of an access { } block: "user root = R/W", "group 1001 = R/O",
+// "vm web1 = R/W", "vm * = R/W". User and group names are kept as written
+// and resolved to ids when the server applies them. A vm entry names a
+// libvirt VM (acl/libvirt_vm.h says how the server recognises one): a named
+// VM is admitted at connect; "*" admits nobody by itself, it lets the libvirt
+// hook lease the domain to any VM whose domain XML names it (see acl.h).
 struct AclEntry {
-    enum class Kind { User, Group } kind = Kind::User;
-    std::string principal;  // name or decimal id as written
+    enum class Kind { User, Group, Vm } kind = Kind::User;
+    std::string principal;  // name or decimal id as written; a VM's name, or "*"
     SegmentAccess access = SegmentAccess::ReadOnly;
     SourceLocation where;
 };
+// "user", "group", "vm"; and back (nullopt for any other word).
+const char* to_string(AclEntry::Kind kind);
+std::optional<AclEntry::Kind> acl_kind_from(std::string_view word);
+// The principal of a vm entry that matches every VM (through the hook only).
+inline constexpr std::string_view kAnyVm = "*";
 
 // A domain's "socket { owner = U  group = G  mode = 0660 }" block: how its
 // socket files are created. Unset fields take the server's defaults (owner:
@@ -62,6 +72,11 @@ struct ServerConfig {
     // control.sock (create, destroy, grant, revoke). Unset: root only.
     std::optional<std::string> admin_group;
     SourceLocation admin_group_where;
+    // "libvirt_run_dir = /run/libvirt/qemu": where libvirt's QEMU driver
+    // keeps its root-owned <vm>.pid files, from which the server tells which
+    // VM a connecting QEMU is (acl/libvirt_vm.h). An absolute path.
+    std::string libvirt_run_dir = "/run/libvirt/qemu";
+    SourceLocation libvirt_run_dir_where;
 };
 
 struct DomainConfig {

@@ -13,7 +13,8 @@
 namespace memdomain::config::detail {
 
 inline constexpr const char* kValidSocketKeys = "owner, group, mode";
-inline constexpr const char* kValidServerKeys = "max_pending_connections, max_queued_messages, admin_group";
+inline constexpr const char* kValidServerKeys =
+    "max_pending_connections, max_queued_messages, admin_group, libvirt_run_dir";
 
 // --- socket { owner = U  group = G  mode = 0660 } ----------------------------
 inline std::string in_socket(const State& st) { return " in the socket block of memdomain '" + st.domain.name + "'"; }
@@ -108,6 +109,7 @@ struct note_server_key_action {
 template <> struct action<gr::max_pending_connections_key> : note_server_key_action<gr::max_pending_connections_key> {};
 template <> struct action<gr::max_queued_messages_key> : note_server_key_action<gr::max_queued_messages_key> {};
 template <> struct action<gr::admin_group_key> : note_server_key_action<gr::admin_group_key> {};
+template <> struct action<gr::libvirt_run_dir_key> : note_server_key_action<gr::libvirt_run_dir_key> {};
 
 template <>
 struct action<gr::unknown_server_key> {
@@ -154,6 +156,21 @@ struct action<gr::scalar_value<gr::admin_group_key>> {
         if (auto p = values::principal_problem(in.string_view())) st.fail(st.at(in), *p);
         st.config.server.admin_group = in.string();
         st.config.server.admin_group_where = st.at(in);
+    }
+};
+
+// Where libvirt's QEMU driver keeps <vm>.pid: absolute, so it cannot depend
+// on the server's working directory. Whether it is root's and safe is checked
+// at each lookup (acl/libvirt_vm.h), since libvirt creates it later.
+template <>
+struct action<gr::scalar_value<gr::libvirt_run_dir_key>> {
+    template <class Input>
+    static void apply(const Input& in, State& st) {
+        const std::string_view v = in.string_view();
+        if (v.front() != '/')
+            st.fail(st.at(in), "libvirt_run_dir '" + shown(v) + "' is not an absolute path" + kInServer);
+        st.config.server.libvirt_run_dir = in.string();
+        st.config.server.libvirt_run_dir_where = st.at(in);
     }
 };
 

@@ -121,14 +121,15 @@ struct size_close : pg::one<'}'> {
 };
 struct size_block : pg::seq<size_key, sep, pg::must<size_open>, sep, pg::star<size_line, sep>, pg::must<size_close>> {};
 
-// --- access { user root = R/W ... } -----------------------------------------
+// --- access { user root = R/W  vm web1 = R/W ... } ---------------------------
 struct acl_user : kw<'u', 's', 'e', 'r'> {};
 struct acl_group : kw<'g', 'r', 'o', 'u', 'p'> {};
-struct acl_kind : pg::sor<acl_user, acl_group> {
-    static constexpr const char* after_equals = "expected '=' after the user or group";
+struct acl_vm : kw<'v', 'm'> {};
+struct acl_kind : pg::sor<acl_user, acl_group, acl_vm> {
+    static constexpr const char* after_equals = "expected '=' after the user, group or VM";
 };
 struct principal_word : word {
-    static constexpr const char* expected = "expected a user or group name or a numeric id";
+    static constexpr const char* expected = "expected a user or group name, a numeric id, or a VM name or '*'";
 };
 struct acl_access_word : word {
     static constexpr const char* expected = "expected R/W or R/O after '='";
@@ -140,7 +141,7 @@ struct access_open : pg::one<'{'> {
     static constexpr const char* expected = "expected '{' after 'access' (lines like 'user root = R/W' inside access { })";
 };
 struct access_close : pg::one<'}'> {
-    static constexpr const char* expected = "expected 'user', 'group' or '}' in the access block";
+    static constexpr const char* expected = "expected 'user', 'group', 'vm' or '}' in the access block";
 };
 struct access_block
     : pg::seq<access_key, sep, pg::must<access_open>, sep, pg::star<acl_line, sep>, pg::must<access_close>> {};
@@ -216,9 +217,15 @@ struct admin_group_key : kw<'a', 'd', 'm', 'i', 'n', '_', 'g', 'r', 'o', 'u', 'p
     static constexpr const char* after_equals = "expected '=' after 'admin_group'";
     static constexpr const char* value_expected = "expected a group name or decimal gid after 'admin_group ='";
 };
+// Where libvirt keeps its QEMU pid files (acl/libvirt_vm.h): an absolute path.
+struct libvirt_run_dir_key : kw<'l', 'i', 'b', 'v', 'i', 'r', 't', '_', 'r', 'u', 'n', '_', 'd', 'i', 'r'> {
+    static constexpr const char* after_equals = "expected '=' after 'libvirt_run_dir'";
+    static constexpr const char* value_expected =
+        "expected an absolute directory such as /run/libvirt/qemu after 'libvirt_run_dir ='";
+};
 struct unknown_server_key : word {};
 struct server_item : pg::sor<scalar_item<max_pending_connections_key>, scalar_item<max_queued_messages_key>,
-                             scalar_item<admin_group_key>, unknown_server_key> {};
+                             scalar_item<admin_group_key>, scalar_item<libvirt_run_dir_key>, unknown_server_key> {};
 struct server_key : kw<'s', 'e', 'r', 'v', 'e', 'r'> {};
 struct server_open : pg::one<'{'> {
     static constexpr const char* expected =
@@ -226,7 +233,8 @@ struct server_open : pg::one<'{'> {
 };
 struct server_close : pg::one<'}'> {
     static constexpr const char* expected =
-        "expected 'max_pending_connections', 'max_queued_messages', 'admin_group' or '}' in the server block";
+        "expected 'max_pending_connections', 'max_queued_messages', 'admin_group', 'libvirt_run_dir' or '}' in the "
+        "server block";
 };
 struct server_block
     : pg::seq<server_key, sep, pg::must<server_open>, sep, pg::star<server_item, sep>, pg::must<server_close>> {};

@@ -101,25 +101,29 @@ struct acl_kind_action {
     template <class Input>
     static void apply(const Input& in, State& st) {
         AclEntry e;
-        e.kind = std::is_same_v<Kind, gr::acl_user> ? AclEntry::Kind::User : AclEntry::Kind::Group;
+        e.kind = std::is_same_v<Kind, gr::acl_user>    ? AclEntry::Kind::User
+                 : std::is_same_v<Kind, gr::acl_group> ? AclEntry::Kind::Group
+                                                       : AclEntry::Kind::Vm;
         e.where = st.at(in);
         st.domain.access->push_back(std::move(e));
     }
 };
 template <> struct action<gr::acl_user> : acl_kind_action<gr::acl_user> {};
 template <> struct action<gr::acl_group> : acl_kind_action<gr::acl_group> {};
+template <> struct action<gr::acl_vm> : acl_kind_action<gr::acl_vm> {};
 
 template <>
 struct action<gr::principal_word> {
     template <class Input>
     static void apply(const Input& in, State& st) {
-        if (auto p = values::principal_problem(in.string_view())) st.fail(st.at(in), *p);
         AclEntry& e = st.domain.access->back();
+        const auto problem = e.kind == AclEntry::Kind::Vm ? values::vm_name_problem(in.string_view())
+                                                          : values::principal_problem(in.string_view());
+        if (problem) st.fail(st.at(in), *problem);
         e.principal = in.string();
         const auto key = std::make_pair(e.kind, e.principal);
         if (auto it = st.principals.find(key); it != st.principals.end())
-            st.fail(st.at(in), std::string("duplicate access entry for ") +
-                                   (e.kind == AclEntry::Kind::User ? "user '" : "group '") + e.principal + "'" +
+            st.fail(st.at(in), std::string("duplicate access entry for ") + to_string(e.kind) + " '" + e.principal + "'" +
                                    st.in_domain() + " (first on line " + std::to_string(it->second) + ")");
         st.principals.emplace(key, in.position().line);
     }

@@ -3,7 +3,8 @@
 // own. Each says what is wrong with a value (nullopt/empty when it is fine),
 // ready to follow "FILE:LINE:COL: " or "bad KEY 'WORD': "; the parsers of
 // durations and addresses return the value and the problem together.
-// Header-only: the parser is their only user.
+// Header-only: the parser is their main user (the control verbs check a
+// granted VM name with vm_name_problem, so a grant and a file agree).
 #pragma once
 
 #include <cstdint>
@@ -85,6 +86,22 @@ inline std::optional<std::string> principal_problem(std::string_view p) {
             return "bad user or group name '" + std::string(p) +
                    "' (a name is [a-z_][a-z0-9_-]* with an optional final '$', or a decimal id)";
     }
+    return std::nullopt;
+}
+
+// A VM as written in an access line or a grant: a libvirt domain name, which
+// becomes the file name <name>.pid in libvirt's run directory, so no '/', no
+// control characters, not "." or "..", at most 255 bytes; or "*" (any VM,
+// through the hook only). The config's words cannot hold blanks or " # = { }
+// anyway; a grant through control.sock may name such a VM.
+inline std::optional<std::string> vm_name_problem(std::string_view p) {
+    if (p.empty()) return std::string("a VM name is empty");
+    if (p.size() > 255) return "VM name '" + std::string(p.substr(0, 40)) + "...' is longer than 255 bytes";
+    if (p == "." || p == "..") return "bad VM name '" + std::string(p) + "'";
+    for (char c : p)
+        if (c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return "bad VM name '" + std::string(p) +
+                   "': a libvirt VM name holds no '/' and no control characters (or '*' for any VM)";
     return std::nullopt;
 }
 

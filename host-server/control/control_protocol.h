@@ -43,7 +43,8 @@
 //                        domain's instances and segments.
 //   show {name}          {name,type,policy,origin,cpualias,nodes,grace_ms,
 //                         contiguous,vaddr,vectors,max_peers,
-//                         acl:{explicit,summary,entries:[{kind,principal,access}]},
+//                         acl:{explicit,summary,entries:[{kind,principal,access}],
+//                              leases:[{vm,access}]},
 //                         segments:[{index,page_size,size,access,socket,namespace}],
 //                         instances:[{key,generation,size,resident,peers,node,
 //                                     owner_pid,grace_pending,
@@ -63,7 +64,23 @@
 //                        qemu-config/README.md: ivshmem-doorbell on the
 //                        sockets (read-write, doorbells), or ivshmem-plain on
 //                        read-only memory backends at the namespace entries.
-//   libvirt-xml {name}   {xml:"<shmem name='N'>...</shmem>..."}
+//   libvirt-xml {name[,vm][,readonly]}
+//                        {xml,form,doorbell_xml,shmem,sockets,readonly_xml,objects,
+//                         devices[,access]}
+//                        xml: what to paste into a libvirt domain XML; form
+//                        "doorbell" (the <shmem> elements, ivshmem-doorbell on
+//                        the sockets) or "readonly" (a <qemu:commandline>
+//                        with ivshmem-plain on read-only backends at the
+//                        namespace entries: docs/libvirt.md). readonly: bool,
+//                        asks for the read-only form; vm: the form that VM's
+//                        grant calls for ("access": R/W or R/O; EACCES when
+//                        it has none). shmem: the <shmem> elements one by
+//                        one; sockets: each segment's. objects/devices: the read-only
+//                        backends and devices as QEMU JSON (QMP object-add
+//                        and device_add take them). Null where a form cannot
+//                        serve (doorbell_xml and shmem with a R/O segment; the
+//                        read-only parts unless type = shared, where a
+//                        read-only request is EINVAL).
 //
 // Changing verbs (root, or a member of the config's server { admin_group },
 // as the kernel reports the client's uid, gid and groups at connect; anyone
@@ -83,20 +100,38 @@
 //                        attached, unless force: then they are disconnected
 //                        (their mappings stay valid until they unmap).
 //                        Result: {"disconnected":N}.
-//   grant {name,kind,principal,access}
-//                        kind "user" or "group"; principal a name or decimal
-//                        id known to this host; access "R/W" or "R/O". Adds
-//                        the entry or replaces the one for that principal.
-//                        A domain without an access block first gets the
-//                        explicit form of the default (root and the server's
-//                        user, R/W), so a grant never locks them out.
+//   grant {name,kind,principal,access[,lease]}
+//                        kind "user", "group" or "vm"; principal a name or
+//                        decimal id known to this host, or a libvirt VM's
+//                        name ("*": any VM, through a lease); access "R/W"
+//                        or "R/O". Adds the entry or replaces the one for
+//                        that principal. A domain without an access block
+//                        first gets the explicit form of the default (root
+//                        and the server's user, R/W), so a grant never locks
+//                        them out. A R/O grant to root or the server's user,
+//                        or to a group holding either, is EINVAL (the kernel
+//                        cannot hold them to it: acl/acl.h). lease: bool,
+//                        kind "vm" and a named VM only: instead of an entry,
+//                        a lease for the VM's current run (memdomainctl
+//                        attach), which release takes back.
 //   revoke {name,kind,principal}
 //                        Removes that principal's entry (ENOENT if there is
-//                        none). Peers the new rules no longer admit with the
-//                        access they hold are disconnected.
-//                        grant and revoke result: {"disconnected":N,"acl":<show's acl>}.
+//                        none), and a vm principal's lease too. Peers the new
+//                        rules no longer admit with the access they hold are
+//                        disconnected.
+//   lease {name,vm,access}
+//                        The libvirt hook's grant at a VM's start: a lease
+//                        for VM vm, only if the access block permits it
+//                        ("vm <vm>" or "vm *" with at least that access;
+//                        EACCES says what is missing). Replaces the VM's
+//                        previous lease on the domain.
+//                        grant, revoke and lease result: {"disconnected":N,"acl":<show's acl>}.
+//   release {vm[,name]}  Drops VM vm's leases on domain name, or on every
+//                        domain (the hook at a VM's release, memdomainctl
+//                        detach). Result: {"released":[domains],"disconnected":N}.
 //   A change made here lasts until the domain is destroyed or a SIGHUP
-//   reload re-applies the config file's access block.
+//   reload re-applies the config file's access block; leases last until
+//   released, a reload keeps them, and so does a server restart.
 //
 // Error codes.
 //   EBADMSG          the line is not JSON, or not a JSON object
@@ -107,6 +142,8 @@
 //                    "request:LINE:COL: ..."); an unknown user or group
 //   ENOENT           no domain of that name (the message names it); revoke
 //                    of a principal the domain has no entry for
+//   EACCES           lease: the access block does not permit the VM that
+//                    access; libvirt-xml {vm}: the VM is granted nothing
 //   EPERM            a changing verb from a client that is neither root nor
 //                    in the admin group; contiguous = yes when the server
 //                    does not run as root

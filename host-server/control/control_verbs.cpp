@@ -7,6 +7,7 @@
 
 #include "acl/principals.h"
 #include "config/config_parser.h"
+#include "config/config_values.h"
 #include "control/control_protocol.h"
 #include "control/domain_views.h"
 #include "control/server_stats.h"
@@ -55,23 +56,31 @@ std::string shown(const std::string& s) {
 
 Result<config::AclEntry::Kind> parse_kind(const json& body) {
     const std::string k = body.at("kind").get<std::string>();
-    if (k == "user") return config::AclEntry::Kind::User;
-    if (k == "group") return config::AclEntry::Kind::Group;
-    return make_error("\"kind\" is \"user\" or \"group\", not " + shown(k), EINVAL);
+    if (auto kind = config::acl_kind_from(k)) return *kind;
+    return make_error("\"kind\" is \"user\", \"group\" or \"vm\", not " + shown(k), EINVAL);
 }
 
-Result<SegmentAccess> parse_access(const json& body) {
-    const std::string a = body.at("access").get<std::string>();
+Result<SegmentAccess> parse_access(const json& body, const char* key = "access") {
+    const std::string a = body.at(key).get<std::string>();
     if (a == "R/W") return SegmentAccess::ReadWrite;
     if (a == "R/O") return SegmentAccess::ReadOnly;
     return make_error("\"access\" is \"R/W\" or \"R/O\", not " + shown(a), EINVAL);
 }
 
+// A VM name as a grant may give it (config_values.h: the file's rule).
+Result<std::string> vm_name(const json& body, const char* key) {
+    const std::string vm = body.at(key).get<std::string>();
+    if (auto p = config::values::vm_name_problem(vm)) return make_error("\"" + std::string(key) + "\": " + *p, EINVAL);
+    return vm;
+}
+
 // The principal of a grant, which must name a user or group of this host
-// now (a typo must not become an entry that matches nobody).
+// now (a typo must not become an entry that matches nobody), or a VM (which
+// need not be defined yet: libvirt may define it later).
 Result<std::string> known_principal(const json& body, config::AclEntry::Kind kind) {
+    if (kind == config::AclEntry::Kind::Vm) return vm_name(body, "principal");
     const std::string p = body.at("principal").get<std::string>();
-    const char* what = kind == config::AclEntry::Kind::User ? "user" : "group";
+    const char* what = config::to_string(kind);
     if (p.empty()) return make_error(std::string("\"principal\" is empty: name a ") + what + " or give its id", EINVAL);
     const config::SourceLocation here{"request", 0, 0};
     const bool known = kind == config::AclEntry::Kind::User ? bool(server::resolve_user(p, here))
@@ -129,6 +138,15 @@ std::optional<json> run_grant(const Request& r) {
     if (!access) return error_of(access.error());
     auto principal = known_principal(r.body, *kind);
     if (!principal) return error_of(principal.error());
+    // A lease: the VM's grant for one run (memdomainctl attach), which
+    // `release` takes back; no permission needed, the caller administers.
+    if (r.body.value("lease", false)) {
+        if (*kind != config::AclEntry::Kind::Vm || *principal == config::kAnyVm)
+            return error_reply("EINVAL", "\"lease\" is for one named VM (kind \"vm\", not '*')");
+        auto n = r.ctx.registry->lease(r.name, *principal, *access, /*check=*/false);
+        if (!n) return error_of(n.error());
+        return acl_result(r, *n);
+    }
     config::AclEntry e;
     e.kind = *kind;
     e.principal = *principal;
@@ -137,6 +155,47 @@ std::optional<json> run_grant(const Request& r) {
     auto n = r.ctx.registry->grant(r.name, e);
     if (!n) return error_of(n.error());
     return acl_result(r, *n);
+}
+
+// The libvirt hook's grant: a lease the access block must permit.
+std::optional<json> run_lease(const Request& r) {
+    auto vm = vm_name(r.body, "vm");
+    if (!vm) return error_of(vm.error());
+    if (*vm == config::kAnyVm) return error_reply("EINVAL", "\"vm\": a lease is for one named VM, not '*'");
+    auto access = parse_access(r.body);
+    if (!access) return error_of(access.error());
+    auto n = r.ctx.registry->lease(r.name, *vm, *access, /*check=*/true);
+    if (!n) return error_of(n.error());
+    return acl_result(r, *n);
+}
+
+std::optional<json> run_release(const Request& r) {
+    auto vm = vm_name(r.body, "vm");
+    if (!vm) return error_of(vm.error());
+    std::optional<std::string> name;
+    if (r.body.contains("name")) {
+        name = r.body.at("name").get<std::string>();
+        if (!r.ctx.registry->find(*name)) return error_reply("ENOENT", "no domain " + shown(*name));
+    }
+    json released = json::array();
+    std::size_t disconnected = 0;
+    for (const auto& l : r.ctx.registry->release(*vm, name)) {
+        released.push_back(l.domain);
+        disconnected += l.disconnected;
+    }
+    return ok_reply({{"released", released}, {"disconnected", disconnected}});
+}
+
+std::optional<json> run_libvirt_xml(const Request& r) {
+    std::optional<std::string> vm;
+    if (r.body.contains("vm")) {
+        auto v = vm_name(r.body, "vm");
+        if (!v) return error_of(v.error());
+        vm = *v;
+    }
+    auto view = libvirt_xml_view(*r.domain, vm, r.body.value("readonly", false));
+    if (!view) return error_of(view.error());
+    return ok_reply(*view);
 }
 
 std::optional<json> run_revoke(const Request& r) {
@@ -154,12 +213,16 @@ const std::vector<Verb>& verbs() {
         {"show", true, false, {}, [](const Request& r) { return ok_reply(show_view(*r.domain)); }},
         {"stats", false, false, {}, [](const Request& r) { return ok_reply(stats_view(r.ctx)); }},
         {"qemu-args", true, false, {}, [](const Request& r) { return ok_reply(qemu_args_view(*r.domain)); }},
-        {"libvirt-xml", true, false, {}, [](const Request& r) { return ok_reply(libvirt_xml_view(*r.domain)); }},
+        {"libvirt-xml", true, false, {{"vm", T::String, false}, {"readonly", T::Bool, false}}, run_libvirt_xml},
         {"create", false, true, {{"text", T::String, true}, {"progress", T::Bool, false}}, run_create},
         {"destroy", true, true, {{"force", T::Bool, false}}, run_destroy},
         {"grant", true, true,
-         {{"kind", T::String, true}, {"principal", T::String, true}, {"access", T::String, true}}, run_grant},
+         {{"kind", T::String, true}, {"principal", T::String, true}, {"access", T::String, true},
+          {"lease", T::Bool, false}},
+         run_grant},
         {"revoke", true, true, {{"kind", T::String, true}, {"principal", T::String, true}}, run_revoke},
+        {"lease", true, true, {{"vm", T::String, true}, {"access", T::String, true}}, run_lease},
+        {"release", false, true, {{"vm", T::String, true}, {"name", T::String, false}}, run_release},
     };
     return v;
 }
@@ -233,7 +296,10 @@ void audit(const ControlContext& ctx, const json& req, const std::optional<json>
         return it != req.end() && it->is_string() ? shown(it->get<std::string>()) : std::string("?");
     };
     const std::string verb = req.at("verb").get<std::string>();
-    const std::string what = verb == "create" ? "create" : verb + " " + text("name");
+    std::string what = verb;
+    if (req.contains("name")) what += " " + text("name");
+    if (verb == "grant" || verb == "revoke") what += " " + text("kind") + " " + text("principal");
+    if (req.contains("vm")) what += " vm " + text("vm");
     const std::string outcome =
         !reply ? "started" : reply->at("ok").get<bool>() ? "ok" : reply->at("error").value("message", "failed");
     spdlog::info("control: pid {} uid {}: {}: {}", ctx.caller.pid, ctx.caller.uid, what, outcome);

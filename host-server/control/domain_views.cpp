@@ -72,22 +72,24 @@ VmAttachSpec attach_spec(const ServedDomain& d, std::size_t i) {
 }  // namespace
 
 json acl_view(const ServedDomain& d) {
-    json entries = json::array();
+    json entries = json::array(), leases = json::array();
+    for (const auto& [vm, access] : d.leases()) leases.push_back({{"vm", vm}, {"access", access_name(access)}});
     if (!d.config().access) {
         return {{"explicit", false},
                 {"summary", "default: root and the server's user (uid " + std::to_string(::geteuid()) +
-                                ") get each segment's access; everyone else is refused"},
-                {"entries", entries}};
+                                ") get each segment's access; everyone else is refused; libvirt VMs need a lease"},
+                {"entries", entries},
+                {"leases", leases}};
     }
     for (const auto& e : *d.config().access)
-        entries.push_back({{"kind", e.kind == config::AclEntry::Kind::User ? "user" : "group"},
-                           {"principal", e.principal},
-                           {"access", access_name(e.access)}});
+        entries.push_back(
+            {{"kind", config::to_string(e.kind)}, {"principal", e.principal}, {"access", access_name(e.access)}});
     return {{"explicit", true},
             {"summary", "explicit: " + std::to_string(entries.size()) +
                             " entries, the highest matching right wins, capped by each segment's access; "
-                            "no match (root included) is refused"},
-            {"entries", entries}};
+                            "no match (root included) is refused; libvirt VMs by their vm entries and leases only"},
+            {"entries", entries},
+            {"leases", leases}};
 }
 
 const char* access_name(SegmentAccess a) { return a == SegmentAccess::ReadWrite ? "R/W" : "R/O"; }
@@ -173,10 +175,51 @@ json qemu_args_view(const ServedDomain& d) {
             {"readonly", plain_possible ? readonly : json(nullptr)}};
 }
 
-json libvirt_xml_view(const ServedDomain& d) {
-    std::string xml;
-    for (std::size_t i = 0; i < d.config().segments.size(); ++i) xml += libvirt_shmem_xml(attach_spec(d, i));
-    return {{"xml", xml}};
+Result<json> libvirt_xml_view(const ServedDomain& d, const std::optional<std::string>& vm, bool readonly) {
+    const auto& c = d.config();
+    std::string doorbell;
+    std::vector<VmAttachSpec> specs;
+    json objects = json::array(), devices = json::array(), shmem = json::array(), sockets = json::array();
+    bool all_writable = true;
+    for (std::size_t i = 0; i < c.segments.size(); ++i) {
+        specs.push_back(attach_spec(d, i));
+        shmem.push_back(libvirt_shmem_xml(specs.back()));
+        sockets.push_back(specs.back().socket_path);
+        doorbell += libvirt_shmem_xml(specs.back());
+        objects.push_back(qemu_readonly_object(specs.back()));
+        devices.push_back(qemu_readonly_device(specs.back()));
+        if (c.segments[i].access != SegmentAccess::ReadWrite) all_writable = false;
+    }
+    // The read-only form needs the one memory a namespace entry names.
+    const bool plain_possible = c.type == config::DomainType::Shared;
+    const json readonly_xml = plain_possible ? json(libvirt_readonly_xml(specs)) : json(nullptr);
+    json out = {{"doorbell_xml", all_writable ? json(doorbell) : json(nullptr)},
+                {"shmem", all_writable ? shmem : json(nullptr)},
+                {"sockets", sockets},
+                {"readonly_xml", readonly_xml},
+                {"objects", plain_possible ? objects : json(nullptr)},
+                {"devices", plain_possible ? devices : json(nullptr)}};
+    std::optional<SegmentAccess> access;
+    if (vm) {
+        access = d.vm_grant(*vm);
+        if (!access)
+            return make_error("domain '" + c.name + "' grants VM '" + *vm + "' nothing (no 'vm " + *vm +
+                                  "' or 'vm *' entry, no lease): memdomainctl grant " + c.name + " vm " + *vm + " R/W",
+                              EACCES);
+        out["access"] = access_name(*access);
+    }
+    if (readonly || (access && *access == SegmentAccess::ReadOnly) || !all_writable) {
+        if (!plain_possible)
+            return make_error("domain '" + c.name + "' is " + type_name(c.type) +
+                                  ": only a shared domain has the one memory a read-only VM maps",
+                              EINVAL);
+        out["form"] = "readonly";
+        out["xml"] = readonly_xml;
+    } else {
+        out["form"] = "doorbell";
+        out["xml"] = doorbell;
+    }
+    return out;
 }
 
 }  // namespace memdomain::control

@@ -4,6 +4,7 @@
 // counters), and how a VM attaches.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -20,7 +21,14 @@ nlohmann::json show_view(const server::ServedDomain& d);
 // (Segment::mailbox_count), for the vectors the server itself configured.
 nlohmann::json instance_view(const server::DomainInstance& inst);
 nlohmann::json qemu_args_view(const server::ServedDomain& d);
-nlohmann::json libvirt_xml_view(const server::ServedDomain& d);
+// The libvirt elements for a VM: "xml" is the one to paste ("form":
+// "doorbell", the <shmem> elements, or "readonly", the <qemu:commandline>),
+// chosen by `readonly`, by what VM `vm` is granted (nothing: EACCES), or
+// by the segments' access; both forms and the read-only backends and
+// devices as JSON (for QMP) come along. EINVAL: read-only for a domain that
+// is not shared.
+Result<nlohmann::json> libvirt_xml_view(const server::ServedDomain& d, const std::optional<std::string>& vm,
+                                        bool readonly);
 // The domain's access rules as acl/acl.h applies them: {explicit, summary,
 // entries:[{kind,principal,access}]} (show's "acl", grant's and revoke's).
 nlohmann::json acl_view(const server::ServedDomain& d);

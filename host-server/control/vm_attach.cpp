@@ -49,12 +49,40 @@ std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s) {
 }
 
 std::string libvirt_shmem_xml(const VmAttachSpec& s) {
-    const bool whole_mib = s.size % MiB == 0;
-    const std::string size = whole_mib ? "<size unit='M'>" + std::to_string(s.size / MiB) + "</size>"
-                                       : "<size unit='K'>" + std::to_string(s.size / KiB) + "</size>";
-    return "<shmem name='" + xml_escape(s.name) + "'><model type='ivshmem-doorbell'/>" + size + "<server path='" +
+    return "<shmem name='" + xml_escape(s.name) + "'><model type='ivshmem-doorbell'/><server path='" +
            xml_escape(s.socket_path) + "'/><msi vectors='" + std::to_string(s.vectors) +
            "' ioeventfd='on'/></shmem>";
+}
+
+std::string qemu_readonly_id(const VmAttachSpec& s) {
+    std::string id = "mdro-";
+    for (char c : s.name) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '-';
+        id += ok ? c : '-';
+    }
+    return id;
+}
+
+nlohmann::json qemu_readonly_object(const VmAttachSpec& s) {
+    return {{"qom-type", "memory-backend-file"}, {"id", qemu_readonly_id(s)}, {"mem-path", s.namespace_path},
+            {"size", s.size}, {"share", true}, {"readonly", true}};
+}
+
+nlohmann::json qemu_readonly_device(const VmAttachSpec& s) {
+    return {{"driver", "ivshmem-plain"}, {"id", qemu_readonly_id(s)}, {"memdev", qemu_readonly_id(s)}};
+}
+
+std::string libvirt_readonly_xml(const std::vector<VmAttachSpec>& segments) {
+    std::string xml = std::string("<qemu:commandline xmlns:qemu='") + kLibvirtQemuNamespace + "'>";
+    auto arg = [&xml](const std::string& v) { xml += "<qemu:arg value='" + xml_escape(v) + "'/>"; };
+    for (const auto& s : segments) {
+        arg("-object");
+        arg(qemu_readonly_object(s).dump());
+        arg("-device");
+        arg(qemu_readonly_device(s).dump());
+    }
+    return xml + "</qemu:commandline>";
 }
 
 }  // namespace memdomain::control

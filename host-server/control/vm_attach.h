@@ -1,12 +1,17 @@
-// How a VM attaches to segment 0 of a domain, as text a user can paste: the
-// QEMU arguments of qemu-config/README.md (doorbell and read-only plain) and
-// the libvirt <shmem> element. Pure functions of the domain's parameters, so
-// the control verbs and the tests share one source of truth.
+// How a VM attaches to a segment of a domain, as text a user can paste: the
+// QEMU arguments of qemu-config/README.md (doorbell and read-only plain), the
+// libvirt <shmem> element, and for read-only VMs under libvirt the
+// <qemu:commandline> that passes QEMU the read-only memory backend (libvirt's
+// own ivshmem-plain maps /dev/shm/<name> read-write: docs/libvirt.md says
+// why that cannot serve). Pure functions of the domain's parameters, so the
+// control verbs, memdomainctl attach and the tests share one source of truth.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace memdomain::control {
 
@@ -30,9 +35,26 @@ std::vector<std::string> qemu_doorbell_args(const VmAttachSpec& s);
 // -device ivshmem-plain,memdev=mdro
 std::vector<std::string> qemu_readonly_args(const VmAttachSpec& s);
 
-// <shmem name='N'><model type='ivshmem-doorbell'/><size unit='M'>S</size>
-// <server path='SOCK'/><msi vectors='V' ioeventfd='on'/></shmem>, on one
-// line; the size in MiB (in KiB when it is not a whole number of MiB).
+// <shmem name='N'><model type='ivshmem-doorbell'/><server path='SOCK'/>
+// <msi vectors='V' ioeventfd='on'/></shmem>, on one line. No <size>: the
+// memory fd the server sends sets it, and libvirt (9.0) refuses a size on
+// an ivshmem-doorbell.
 std::string libvirt_shmem_xml(const VmAttachSpec& s);
+
+// The id of a segment's read-only backend and device: "mdro-<name>", with
+// '@' (segment i > 0) turned into '-' to make a valid QEMU id.
+std::string qemu_readonly_id(const VmAttachSpec& s);
+// The read-only backend and device as QEMU's JSON syntax for -object and
+// -device, which QMP's object-add and device_add take unchanged:
+// {"qom-type":"memory-backend-file","id":ID,"mem-path":NS,"size":S,"share":true,"readonly":true}
+// {"driver":"ivshmem-plain","id":ID,"memdev":ID}
+nlohmann::json qemu_readonly_object(const VmAttachSpec& s);
+nlohmann::json qemu_readonly_device(const VmAttachSpec& s);
+
+inline constexpr const char* kLibvirtQemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0";
+// <qemu:commandline xmlns:qemu='...'> with -object/-device per segment (JSON
+// for both: QEMU creates JSON -device after legacy ones, so a legacy
+// -device here would take a PCI slot libvirt has already given away).
+std::string libvirt_readonly_xml(const std::vector<VmAttachSpec>& segments);
 
 }  // namespace memdomain::control

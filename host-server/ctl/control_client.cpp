@@ -1,5 +1,7 @@
 #include "ctl/control_client.h"
 
+#include <string.h>
+
 #include "control/control_protocol.h"
 #include "memdomain/sys/stream.h"
 #include "memdomain/sys/socket.h"
@@ -35,6 +37,30 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request, std::c
             return make_error(path_ + ": the reply is not a control protocol reply: " + line->substr(0, 200), EBADMSG);
         return reply;
     }
+}
+
+namespace {
+
+int errno_of(const std::string& code) {
+    for (int e = 1; e < 256; ++e)
+        if (const char* name = ::strerrorname_np(e); name && code == name) return e;
+    return EIO;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ControlClient::call_result(const nlohmann::json& request, std::chrono::milliseconds timeout) {
+    MD_ASSIGN_OR_RETURN(nlohmann::json reply, call(request, timeout));
+    if (reply["ok"].get<bool>()) return reply.value("result", nlohmann::json::object());
+    // A server's reply, so every field is checked before it is read.
+    auto text = [&reply](const char* key) {
+        const auto e = reply.find("error");
+        if (e == reply.end() || !e->is_object()) return std::string();
+        const auto v = e->find(key);
+        return v != e->end() && v->is_string() ? v->get<std::string>() : std::string();
+    };
+    const std::string code = text("code").empty() ? "EIO" : text("code");
+    return make_error(text("message").empty() ? code : text("message"), errno_of(code));
 }
 
 }  // namespace memdomain::ctl

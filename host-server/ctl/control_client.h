@@ -33,6 +33,12 @@ public:
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                 const Progress& progress = {});
 
+    // call() for a request whose reply the caller only needs on success: the
+    // result object, or an Error carrying the server's message and the
+    // errno its code names (EIO for a code this host does not know).
+    Result<nlohmann::json> call_result(const nlohmann::json& request,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 private:
     explicit ControlClient(sys::UniqueFd sock, std::string path) : sock_(std::move(sock)), path_(std::move(path)) {}
     sys::UniqueFd sock_;

@@ -23,14 +23,14 @@ namespace {
 struct VerbHelp {
     const char* name;
     const char* operands;  // as the usage line writes them
-    bool takes_name;       // the first operand is a domain name
+    bool takes_name;       // the first operand is a domain name (attach, detach: the second, after the VM)
     std::size_t min_operands, max_operands;  // NAME included
     bool changes;          // root or the admin group only
     const char* summary;
     const char* details;
 };
 
-constexpr std::array<VerbHelp, 9> kVerbs = {{
+constexpr std::array<VerbHelp, 12> kVerbs = {{
     {"list", "", false, 0, 0, false, "the domains: type, policy, origin, size, instances, memory, peers",
      "One line per domain: name, type, policy, origin (config, runtime: made by\n"
      "create, adopted: memory from an earlier server process), number of\n"
@@ -53,9 +53,14 @@ constexpr std::array<VerbHelp, 9> kVerbs = {{
      "when a segment is R/O) and read-only (-object memory-backend-file,\n"
      "readonly=on on the namespace entry + -device ivshmem-plain; shared\n"
      "domains only). --json gives them as arrays.\n"},
-    {"libvirt-xml", "NAME", true, 1, 1, false, "the libvirt <shmem> elements for the domain",
-     "The <shmem> elements that attach a libvirt VM to every segment through\n"
-     "ivshmem-doorbell, with the domain's sockets, sizes and vectors.\n"},
+    {"libvirt-xml", "NAME [--vm VM] [--readonly]", true, 1, 1, false,
+     "the libvirt XML that attaches a VM to the domain",
+     "What to paste into a libvirt domain XML's <devices> (docs/libvirt.md):\n"
+     "the <shmem> elements that attach every segment through ivshmem-doorbell\n"
+     "(read-write, doorbells), or with --readonly a <qemu:commandline> element\n"
+     "that maps the domain read-only through ivshmem-plain (shared domains;\n"
+     "it goes after </devices>). --vm VM picks the form VM's grant calls for,\n"
+     "and fails when it has none.\n"},
     {"create", "FILE | - | --text TEXT", false, 0, 1, true, "a new domain from config text",
      "FILE (or stdin for -, or TEXT) holds exactly one \"memdomain NAME { ... }\"\n"
      "block in the config file's language; errors point into it as\n"
@@ -68,16 +73,39 @@ constexpr std::array<VerbHelp, 9> kVerbs = {{
      "Refused (exit 5) while peers are attached; --force disconnects them\n"
      "first (their own mappings stay valid until they unmap). The memory goes\n"
      "back to its pool once no process maps it.\n"},
-    {"grant", "NAME user|group PRINCIPAL R/W|R/O", true, 4, 4, true, "gives a user or group access to a domain",
-     "Adds the entry, or replaces the one for that user or group. PRINCIPAL is\n"
-     "a name or numeric id known to this host. A domain without an access\n"
-     "block first gets its explicit default (root and the server's user, R/W).\n"
-     "Peers that the new rules no longer admit are disconnected. Prints the\n"
-     "access rules now in force.\n"},
-    {"revoke", "NAME user|group PRINCIPAL", true, 3, 3, true, "removes a user's or group's access entry",
-     "Removes the entry for that user or group (exit 2 if there is none) and\n"
-     "disconnects the peers the remaining rules no longer admit. Prints the\n"
-     "access rules now in force.\n"},
+    {"grant", "NAME user|group|vm PRINCIPAL R/W|R/O", true, 4, 4, true,
+     "gives a user, group or libvirt VM access to a domain",
+     "Adds the entry, or replaces the one for that principal. A user or group\n"
+     "is a name or numeric id known to this host; a vm is a libvirt VM's name\n"
+     "(its QEMU is recognised by libvirt's pid file), or '*': any VM whose\n"
+     "domain XML names the domain, through the libvirt hook. A domain without\n"
+     "an access block first gets its explicit default (root and the server's\n"
+     "user, R/W). R/O for root or the server's user is refused: the kernel\n"
+     "cannot hold them to it. Peers that the new rules no longer admit are\n"
+     "disconnected. Prints the access rules now in force.\n"},
+    {"revoke", "NAME user|group|vm PRINCIPAL", true, 3, 3, true, "removes an access entry",
+     "Removes the entry for that principal (exit 2 if there is none; for a vm,\n"
+     "its lease goes too) and disconnects the peers the remaining rules no\n"
+     "longer admit. Prints the access rules now in force.\n"},
+    {"release", "VM [NAME]", false, 1, 2, true, "drops a libvirt VM's leases",
+     "Drops the leases VM holds (grants for one run of the VM, made by the\n"
+     "libvirt hook or attach) on domain NAME, or on every domain, and\n"
+     "disconnects the VM's peers that nothing else admits.\n"},
+    {"attach", "VM NAME [--persistent] [--readonly] [--connect URI]", false, 2, 2, true,
+     "hot-plugs the domain into a running libvirt VM",
+     "Leases the domain to VM (no libvirt hook runs for a hot-plug), then\n"
+     "attaches it through libvirt: the <shmem> elements of libvirt-xml\n"
+     "(virDomainAttachDeviceFlags), or with --readonly an ivshmem-plain device\n"
+     "on a read-only backend (QMP through libvirt; shared domains; the VM\n"
+     "needs a hot-pluggable PCI bus: a pcie-to-pci-bridge on q35).\n"
+     "--persistent also adds it to the VM's persistent definition. The lease\n"
+     "is dropped again when the attach fails. --connect: libvirt's URI\n"
+     "(default: libvirt's, qemu:///system for root).\n"},
+    {"detach", "VM NAME [--persistent] [--connect URI]", false, 2, 2, true,
+     "hot-unplugs the domain from a running libvirt VM",
+     "Detaches the VM's devices of the domain (read-write or read-only) through\n"
+     "libvirt, then drops the VM's lease. --persistent also removes them from\n"
+     "the persistent definition.\n"},
 }};
 
 const VerbHelp* find_verb(const std::string& v) {
@@ -101,8 +129,9 @@ constexpr const char* kExitCodes =
     "  0  ok\n"
     "  1  error: usage, protocol, or anything else the server refused (EINVAL,\n"
     "     ENOMEM, ...); the message says what\n"
-    "  2  no such domain (ENOENT; revoke: no such entry)\n"
-    "  3  memdomaind not running or unreachable\n"
+    "  2  no such domain (ENOENT; revoke: no such entry; attach, detach: no such\n"
+    "     VM or device)\n"
+    "  3  memdomaind (or, for attach and detach, libvirt) not running or unreachable\n"
     "  4  not allowed: a changing verb without root or the admin group (EPERM),\n"
     "     or no permission on control.sock (EACCES)\n"
     "  5  busy: destroy with peers attached and no --force, or the domain is\n"
@@ -145,8 +174,19 @@ Result<CtlCommand> check_operands(const VerbHelp& h, const po::variables_map& vm
     cmd.json = vm.count("json") > 0;
     cmd.force = vm.count("force") > 0;
     if (vm.count("text")) cmd.text = vm["text"].as<std::string>();
+    cmd.readonly = vm.count("readonly") > 0;
+    cmd.persistent = vm.count("persistent") > 0;
+    if (vm.count("connect")) cmd.connect = vm["connect"].as<std::string>();
+    if (vm.count("vm")) cmd.vm = vm["vm"].as<std::string>();
     if (cmd.force && verb != "destroy") return make_error("--force is an option of destroy only", EINVAL);
     if (cmd.text && verb != "create") return make_error("--text is an option of create only", EINVAL);
+    if (cmd.vm && verb != "libvirt-xml") return make_error("--vm is an option of libvirt-xml only", EINVAL);
+    if (cmd.readonly && verb != "libvirt-xml" && verb != "attach")
+        return make_error("--readonly is an option of libvirt-xml and attach only", EINVAL);
+    if ((cmd.persistent || cmd.connect) && !cmd.through_libvirt())
+        return make_error(std::string(cmd.persistent ? "--persistent" : "--connect") +
+                              " is an option of attach and detach only",
+                          EINVAL);
     if (verb == "create") {
         if (ops.size() + (cmd.text ? 1 : 0) != 1)
             return make_error("create takes one of FILE, - (stdin) or --text TEXT; usage: " + usage(h), EINVAL);
@@ -159,7 +199,12 @@ Result<CtlCommand> check_operands(const VerbHelp& h, const po::variables_map& vm
         return make_error(verb + what + " ('" + ops[h.max_operands] + "' given); usage: " + usage(h), EINVAL);
     }
     auto rest = ops.begin();
-    if (h.takes_name) cmd.name = *rest++;
+    if (verb == "release" || cmd.through_libvirt()) {
+        cmd.vm = *rest++;
+        if (rest != ops.end()) cmd.name = *rest++;
+    } else if (h.takes_name) {
+        cmd.name = *rest++;
+    }
     cmd.operands.assign(rest, ops.end());
     cmd.socket_dir = resolve_socket_dir(vm.count("socket-dir") ? vm["socket-dir"].as<std::string>() : "");
     return cmd;
@@ -188,7 +233,11 @@ Result<CtlParsed> parse_ctl_command_line(int argc, const char* const* argv) {
         "memdomaind's socket directory (default: $MEMDOMAIN_SOCKET_DIR, else /run/memdomain)")(
         "json", "print the server's raw result as JSON instead of a table")(
         "force", "destroy: disconnect attached peers instead of refusing")(
-        "text", po::value<std::string>(), "create: the config text itself, instead of FILE");
+        "text", po::value<std::string>(), "create: the config text itself, instead of FILE")(
+        "vm", po::value<std::string>(), "libvirt-xml: the form this libvirt VM's grant calls for")(
+        "readonly", "libvirt-xml, attach: the read-only form (ivshmem-plain, no doorbells)")(
+        "persistent", "attach, detach: the VM's persistent definition too")(
+        "connect", po::value<std::string>(), "attach, detach: libvirt's connection URI");
     po::options_description hidden;
     hidden.add_options()("verb", po::value<std::string>())("args", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -248,6 +297,13 @@ Result<nlohmann::json> build_request(const CtlCommand& cmd, bool progress) {
         req["kind"] = cmd.operands.at(0);
         req["principal"] = cmd.operands.at(1);
         if (cmd.verb == "grant") req["access"] = cmd.operands.at(2);
+    } else if (cmd.verb == "libvirt-xml") {
+        if (cmd.vm) req["vm"] = *cmd.vm;
+        if (cmd.readonly) req["readonly"] = true;
+    } else if (cmd.verb == "release") {
+        req["vm"] = cmd.vm.value_or("");
+    } else if (cmd.through_libvirt()) {
+        return make_error(cmd.verb + " is not one control request (ctl/libvirt_attach.h runs it)", EINVAL);
     }
     return req;
 }

@@ -4,11 +4,15 @@
 //   memdomainctl --help | VERB --help
 // The operands per verb (memdomainctl --help lists them):
 //   list | stats
-//   show | qemu-args | libvirt-xml NAME
+//   show | qemu-args NAME
+//   libvirt-xml NAME [--vm VM] [--readonly]
 //   create FILE | create - (stdin) | create --text TEXT
 //   destroy NAME [--force]
-//   grant NAME user|group PRINCIPAL R/W|R/O
-//   revoke NAME user|group PRINCIPAL
+//   grant NAME user|group|vm PRINCIPAL R/W|R/O
+//   revoke NAME user|group|vm PRINCIPAL
+//   release VM [NAME]
+//   attach VM NAME [--persistent] [--readonly] [--connect URI]   (libvirt)
+//   detach VM NAME [--persistent] [--connect URI]                (libvirt)
 // Exit codes are main.cpp's (and --help's): 0 ok, 1 error, 2 ENOENT,
 // 3 unreachable, 4 EPERM/EACCES, 5 EBUSY, 6 EEXIST.
 // The only place in memdomainctl that may throw: the parser's exceptions
@@ -33,6 +37,14 @@ struct CtlCommand {
     std::vector<std::string> operands;  // after NAME (grant, revoke: KIND PRINCIPAL [ACCESS]); create: FILE
     bool force = false;                 // destroy --force
     std::optional<std::string> text;    // create --text
+    std::optional<std::string> vm;      // libvirt-xml --vm; release, attach, detach: the VM operand
+    bool readonly = false;              // libvirt-xml, attach --readonly
+    bool persistent = false;            // attach, detach --persistent
+    std::optional<std::string> connect; // attach, detach --connect: libvirt's URI
+
+    // attach and detach go through libvirt (ctl/libvirt_attach.h), with
+    // control requests of their own.
+    bool through_libvirt() const { return verb == "attach" || verb == "detach"; }
 };
 
 // Run a command, or print text (help) and exit 0.

@@ -61,6 +61,10 @@ std::string render_acl(const json& acl) {
     std::string out = "access: " + str(acl.at("summary")) + "\n";
     Rows rows;
     for (const auto& e : acl.at("entries")) rows.push_back({str(e.at("kind")), str(e.at("principal")), str(e.at("access"))});
+    // Servers before leases existed send none.
+    if (acl.contains("leases"))
+        for (const auto& l : acl.at("leases"))
+            rows.push_back({"vm", str(l.at("vm")), str(l.at("access")), "(lease: this run of the VM)"});
     return out + table(rows, "  ");
 }
 
@@ -186,6 +190,12 @@ std::string render(const json& request, const json& result) {
     if (verb == "revoke")
         return "revoked " + principal_of(request) + " on " + name + " (" + disconnected(result) + ")\n" +
                render_acl(result.at("acl"));
+    if (verb == "release") {
+        std::string domains;
+        for (const auto& d : result.at("released")) domains += (domains.empty() ? "" : ", ") + str(d);
+        return "released vm " + str(request.at("vm")) + (domains.empty() ? ": it held no lease" : " on " + domains) +
+               " (" + disconnected(result) + ")\n";
+    }
     return result.dump(2) + "\n";
 }
 

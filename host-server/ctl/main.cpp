@@ -12,6 +12,7 @@
 #include "ctl/control_client.h"
 #include "ctl/ctl_command_line.h"
 #include "ctl/ctl_output.h"
+#include "ctl/libvirt_attach.h"
 #include "control/control_protocol.h"
 #include "memdomain/common/names.h"
 
@@ -54,7 +55,53 @@ private:
     std::string last_;
 };
 
+int exit_code_for(int err) {
+    switch (err) {
+        case ENOENT: return kExitNoDomain;
+        case EPERM:
+        case EACCES: return kExitNotAllowed;
+        case EBUSY: return kExitBusy;
+        case EEXIST: return kExitExists;
+        case EHOSTUNREACH:
+        case ECONNREFUSED:
+        case ETIMEDOUT: return kExitUnreachable;
+        default: return kExitError;
+    }
+}
+
+Result<ctl::ControlClient> connect_server(const ctl::CtlCommand& cmd) {
+    const std::string path = cmd.socket_dir + "/" + std::string(kControlSocketName);
+    auto client = ctl::ControlClient::connect(path);
+    if (!client) {
+        const bool denied = client.error().sys == EACCES;
+        return make_error(std::string(denied ? "not allowed to talk to memdomaind: "
+                                             : "memdomaind is not running or unreachable: ") +
+                              client.error().message,
+                          denied ? EACCES : EHOSTUNREACH);
+    }
+    return client;
+}
+
+// attach and detach: control requests and libvirt calls of their own.
+int run_libvirt(const ctl::CtlCommand& cmd) {
+    auto client = connect_server(cmd);
+    if (!client) {
+        std::fprintf(stderr, "memdomainctl: %s\n", client.error().message.c_str());
+        return exit_code_for(client.error().sys);
+    }
+    const ctl::VmAttach a{cmd.vm.value_or(""), cmd.name.value_or(""), cmd.connect.value_or(""), cmd.persistent,
+                          cmd.readonly};
+    auto done = cmd.verb == "attach" ? ctl::attach_to_vm(*client, a) : ctl::detach_from_vm(*client, a);
+    if (!done) {
+        std::fprintf(stderr, "memdomainctl: %s: %s\n", cmd.verb.c_str(), done.error().message.c_str());
+        return exit_code_for(done.error().sys);
+    }
+    std::printf("%s\n", done->c_str());
+    return kExitOk;
+}
+
 int run(const ctl::CtlCommand& cmd) {
+    if (cmd.through_libvirt()) return run_libvirt(cmd);
     // Progress only when it can be drawn: --json and pipes get the reply alone.
     const bool draw = cmd.verb == "create" && !cmd.json && ::isatty(STDERR_FILENO) == 1;
     auto req = ctl::build_request(cmd, draw);
@@ -62,17 +109,10 @@ int run(const ctl::CtlCommand& cmd) {
         std::fprintf(stderr, "memdomainctl: %s: %s\n", cmd.verb.c_str(), req.error().message.c_str());
         return kExitError;
     }
-    const std::string path = cmd.socket_dir + "/" + std::string(kControlSocketName);
-    auto client = ctl::ControlClient::connect(path);
+    auto client = connect_server(cmd);
     if (!client) {
-        if (client.error().sys == EACCES) {
-            std::fprintf(stderr, "memdomainctl: not allowed to talk to memdomaind: %s\n",
-                         client.error().message.c_str());
-            return kExitNotAllowed;
-        }
-        std::fprintf(stderr, "memdomainctl: memdomaind is not running or unreachable: %s\n",
-                     client.error().message.c_str());
-        return kExitUnreachable;
+        std::fprintf(stderr, "memdomainctl: %s\n", client.error().message.c_str());
+        return exit_code_for(client.error().sys);
     }
     // A create prefaults its memory before it answers: without progress
     // lines to show it is alive, the server may stay silent for a while.

@@ -75,6 +75,7 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
     reg->server_ = cfg.server;
     reg->ctx_.limits.listen_backlog = static_cast<int>(cfg.server.max_pending_connections);
     reg->ctx_.limits.max_queued_messages = cfg.server.max_queued_messages;
+    reg->ctx_.libvirt_run_dir = cfg.server.libvirt_run_dir;
 
     // 1. What the fd store gave back: the state, and the segments grouped
     // into instances.
@@ -159,17 +160,28 @@ Result<std::unique_ptr<DomainRegistry>> DomainRegistry::create(const config::Con
             if (auto it = reg->domains_.find(name); it != reg->domains_.end())
                 if (auto st = it->second->set_access(access_from_json(acl)); !st)
                     spdlog::warn("domain {}: runtime access rules not restored: {}", name, st.error().message);
+    // 5. So do the VMs' leases: the VMs still run.
+    if (state.is_object() && state.contains("leases") && state["leases"].is_object())
+        for (const auto& [name, leases] : state["leases"].items())
+            if (auto it = reg->domains_.find(name); it != reg->domains_.end())
+                for (const auto& [vm, access] : leases_from_json(leases))
+                    (void)it->second->lease(vm, access, /*check=*/false);
     reg->save_state();
     return reg;
 }
 
 void DomainRegistry::save_state() {
     if (opt_.store == nullptr || !opt_.store->enabled()) return;
-    nlohmann::json state = {{"v", 1}, {"runtime", nlohmann::json::object()}, {"access", nlohmann::json::object()}};
+    nlohmann::json state = {{"v", 1},
+                            {"runtime", nlohmann::json::object()},
+                            {"access", nlohmann::json::object()},
+                            {"leases", nlohmann::json::object()}};
     for (const auto& [name, text] : runtime_texts_) state["runtime"][name] = text;
     for (const auto& [name, d] : domains_)
         if (d->origin() != DomainOrigin::Runtime && d->access_changed())
             state["access"][name] = access_to_json(d->config().access);
+    for (const auto& [name, d] : domains_)
+        if (!d->leases().empty()) state["leases"][name] = leases_to_json(d->leases());
     state["segments"] = nlohmann::json::object();
     for (const auto& [name, d] : domains_)
         for (const auto& [key, inst] : d->instances()) {

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,12 @@ struct RegistryOptions {
     persist::FdStore* store = nullptr;
     const placement::NumaTopology* topology = nullptr;
     InstanceMemoryOptions memory;
+};
+
+// A lease that release() dropped, and the peers that went with it.
+struct ReleasedLease {
+    std::string domain;
+    std::size_t disconnected = 0;
 };
 
 // What a reload did, for the log and the control plane.
@@ -91,13 +98,20 @@ public:
     // Adds or replaces one access entry / removes one; returns the peers
     // disconnected because the new rules no longer admit them.
     Result<std::size_t> grant(std::string_view name, const config::AclEntry& entry);
+    // Revoking a vm principal drops its lease too.
     Result<std::size_t> revoke(std::string_view name, config::AclEntry::Kind kind, std::string_view principal);
+    // A VM's lease on a domain (ServedDomain::lease: `check` asks that the
+    // access block permit it, as the libvirt hook does); returns the peers
+    // disconnected.
+    Result<std::size_t> lease(std::string_view name, const std::string& vm, SegmentAccess access, bool check);
+    // Drops VM `vm`'s leases: on domain `name`, or on every domain.
+    std::vector<ReleasedLease> release(std::string_view vm, std::optional<std::string_view> name = std::nullopt);
     // SIGHUP: adds new domains, applies every setting that does not touch
     // memory (registry_reload.cpp has the list), removes domains gone from
     // the file when nobody is attached, never destroys memory in use and
     // never re-creates a domain whose geometry changed (that takes an
     // explicit destroy): one warning per domain names each key it did not
-    // apply. Runtime domains are left alone.
+    // apply. Runtime domains and VM leases are left alone.
     ReloadReport reload(const config::Config& cfg);
 
 private:

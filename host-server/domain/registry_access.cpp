@@ -1,6 +1,7 @@
 // Who may change domains (root or admin_group), and the control plane's
-// grant and revoke: one access entry added, replaced or removed, with the
-// peers the new rules no longer admit disconnected.
+// grant and revoke (one access entry added, replaced or removed) and lease
+// and release (a VM's grant for one run: acl/acl.h), with the peers the new
+// rules no longer admit disconnected.
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@ namespace {
 bool same_principal(const config::AclEntry& e, config::AclEntry::Kind kind, std::string_view principal) {
     if (e.kind != kind) return false;
     if (e.principal == principal) return true;
+    if (kind == config::AclEntry::Kind::Vm) return false;  // names, compared as written
     const config::SourceLocation nowhere{"control", 0, 0};
     if (kind == config::AclEntry::Kind::User) {
         auto a = resolve_user(e.principal, nowhere);
@@ -76,13 +78,39 @@ Result<std::size_t> DomainRegistry::revoke(std::string_view name, config::AclEnt
     acl.erase(std::remove_if(acl.begin(), acl.end(),
                              [&](const config::AclEntry& e) { return same_principal(e, kind, principal); }),
               acl.end());
-    if (acl.size() == before)
-        return make_error("domain '" + std::string(name) + "' grants nothing to " +
-                              (kind == config::AclEntry::Kind::User ? "user " : "group ") + std::string(principal),
+    // Revoking a VM takes its lease too: "cut it off now" is what is meant.
+    const bool had_lease = kind == config::AclEntry::Kind::Vm && it->second->leases().count(principal) > 0;
+    if (acl.size() == before && !had_lease)
+        return make_error("domain '" + std::string(name) + "' grants nothing to " + config::to_string(kind) + " " +
+                              std::string(principal),
                           ENOENT);
-    MD_ASSIGN_OR_RETURN(const std::size_t n, it->second->set_access(std::move(acl)));
+    std::size_t n = 0;
+    if (had_lease) n += it->second->release(principal).value_or(0);
+    if (acl.size() != before) {
+        MD_ASSIGN_OR_RETURN(const std::size_t m, it->second->set_access(std::move(acl)));
+        n += m;
+    }
     save_state();
     return n;
+}
+
+Result<std::size_t> DomainRegistry::lease(std::string_view name, const std::string& vm, SegmentAccess access,
+                                          bool check) {
+    auto it = domains_.find(name);
+    if (it == domains_.end()) return make_error("no domain '" + std::string(name) + "'", ENOENT);
+    MD_ASSIGN_OR_RETURN(const std::size_t n, it->second->lease(vm, access, check));
+    save_state();
+    return n;
+}
+
+std::vector<ReleasedLease> DomainRegistry::release(std::string_view vm, std::optional<std::string_view> name) {
+    std::vector<ReleasedLease> out;
+    for (auto& [domain, d] : domains_) {
+        if (name && domain != *name) continue;
+        if (auto n = d->release(vm)) out.push_back({domain, *n});
+    }
+    if (!out.empty()) save_state();
+    return out;
 }
 
 }  // namespace memdomain::server

@@ -52,7 +52,11 @@ void DomainRegistry::reload_server_block(const config::ServerConfig& next, Reloa
     if (next.admin_group != server_.admin_group)
         r.applied.push_back(fmt::format("server: admin_group {} -> {}", server_.admin_group.value_or("none"),
                                         next.admin_group.value_or("none")));
+    if (next.libvirt_run_dir != server_.libvirt_run_dir)
+        r.applied.push_back(fmt::format("server: libvirt_run_dir {} -> {}", server_.libvirt_run_dir,
+                                        next.libvirt_run_dir));
     server_ = next;
+    ctx_.libvirt_run_dir = next.libvirt_run_dir;
     ctx_.limits.listen_backlog = static_cast<int>(next.max_pending_connections);
     ctx_.limits.max_queued_messages = next.max_queued_messages;
     if (!backlog && !queue) return;

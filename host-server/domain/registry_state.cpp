@@ -25,7 +25,7 @@ nlohmann::json access_to_json(const std::optional<std::vector<config::AclEntry>>
     if (!access) return nullptr;
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : *access)
-        out.push_back({{"kind", e.kind == config::AclEntry::Kind::User ? "user" : "group"},
+        out.push_back({{"kind", config::to_string(e.kind)},
                        {"principal", e.principal},
                        {"access", e.access == SegmentAccess::ReadWrite ? "R/W" : "R/O"}});
     return out;
@@ -37,12 +37,28 @@ std::optional<std::vector<config::AclEntry>> access_from_json(const nlohmann::js
     for (const auto& e : j) {
         if (!e.is_object() || !e.contains("kind") || !e.contains("principal") || !e.contains("access")) continue;
         config::AclEntry a;
-        a.kind = e["kind"] == "group" ? config::AclEntry::Kind::Group : config::AclEntry::Kind::User;
+        if (!e["kind"].is_string() || !e["principal"].is_string()) continue;
+        a.kind = config::acl_kind_from(e["kind"].get<std::string>()).value_or(config::AclEntry::Kind::User);
         a.principal = e["principal"].get<std::string>();
         a.access = e["access"] == "R/W" ? SegmentAccess::ReadWrite : SegmentAccess::ReadOnly;
         a.where.file = "control";
         out.push_back(std::move(a));
     }
+    return out;
+}
+
+nlohmann::json leases_to_json(const VmLeases& leases) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [vm, access] : leases) out[vm] = access == SegmentAccess::ReadWrite ? "R/W" : "R/O";
+    return out;
+}
+
+VmLeases leases_from_json(const nlohmann::json& j) {
+    VmLeases out;
+    if (!j.is_object()) return out;
+    for (const auto& [vm, access] : j.items())
+        if (access == "R/W" || access == "R/O")
+            out[vm] = access == "R/W" ? SegmentAccess::ReadWrite : SegmentAccess::ReadOnly;
     return out;
 }
 

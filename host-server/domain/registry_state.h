@@ -1,8 +1,8 @@
 // The registry's state memfd in the fd store ("md.state.<seq>"): a JSON object
 //   {"v":1, "runtime":{name: config text}, "access":{name: [entries]},
-//    "segments":{store name: segment spec}}
+//    "leases":{name: {vm: "R/W"|"R/O"}}, "segments":{store name: segment spec}}
 // that lets a restarted server bring back runtime domains, runtime access
-// changes, and the spec of every stored segment (which it trusts over the
+// changes, the leases of running VMs, and the spec of every stored segment (which it trusts over the
 // segment's header, since peers can write headers). These are the codecs;
 // the registry decides what goes in.
 #pragma once
@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "acl/acl.h"
 #include "config/config.h"
 #include "memdomain/common/result.h"
 #include "memory/segment.h"
@@ -22,6 +23,8 @@ namespace memdomain::server {
 
 nlohmann::json access_to_json(const std::optional<std::vector<config::AclEntry>>& access);
 std::optional<std::vector<config::AclEntry>> access_from_json(const nlohmann::json& j);
+nlohmann::json leases_to_json(const VmLeases& leases);
+VmLeases leases_from_json(const nlohmann::json& j);  // what is well-formed of it
 
 nlohmann::json spec_to_json(const SegmentSpec& s);
 // nullopt unless every field is there and the spec makes a valid header.

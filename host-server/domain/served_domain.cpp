@@ -1,9 +1,11 @@
 #include "domain/served_domain.h"
 
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include "acl/libvirt_vm.h"
 #include "acl/principals.h"
 #include "memdomain/common/names.h"
 #include "memdomain/common/sizes.h"
@@ -49,6 +51,11 @@ ServedDomain::~ServedDomain() {
     // Stop accepting first, then drop the instances (their peers are
     // disconnected; their memory stays in the fd store for a successor).
     listeners_.clear();
+    for (auto& [fd, l] : lingering_) {
+        ctx_.loop->remove(l.watch);
+        ctx_.loop->remove(l.timer);
+    }
+    lingering_.clear();
     for (auto& [key, inst] : instances_)
         if (inst->grace_timer != 0) ctx_.loop->remove(inst->grace_timer);
     instances_.clear();
@@ -177,22 +184,23 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     if (!cred) {
         spdlog::warn("domain {}: refused a connection: its credentials are unreadable: {}", name,
                      cred.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     auto groups = sys::peer_groups(sock.get());
     if (!groups) {
         spdlog::warn("domain {}: refused pid {} uid {}: its groups are unreadable: {}", name, cred->pid, cred->uid,
                      groups.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     const SegmentAccess cap = cfg_.segments[segment].access;
-    auto access = acl_.decide(ClientIdentity{cred->uid, cred->gid, *groups}, cap);
+    const ClientIdentity who = identify(*cred, *groups);
+    auto access = acl_.decide(who, cap, leases_);
     if (!access) {
-        spdlog::warn("domain {}: refused pid {} uid {} gid {}: {}", name, cred->pid, cred->uid, cred->gid,
-                     access.error().message);
-        DomainServer::refuse(std::move(sock));
+        spdlog::warn("domain {}: refused pid {} uid {} gid {}{}: {}", name, cred->pid, cred->uid, cred->gid,
+                     who.vm ? " (libvirt VM '" + *who.vm + "')" : std::string(), access.error().message);
+        refuse(std::move(sock));
         return;
     }
     // QEMU's ivshmem-doorbell always maps the memory read-write, so a
@@ -203,25 +211,25 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
                      "read-write; attach it with -device ivshmem-plain and "
                      "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
                      name, cred->pid, ns.empty() ? "<namespace entry>" : ns);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     if (auto why = fd_budget_exceeded()) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, *why);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     auto key = key_for(*cred);
     if (!key) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, key.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     auto inst = instance(*key);
     if (!inst) {
         spdlog::error("domain {}: refused pid {}: cannot create instance {}: {}", name, cred->pid, to_string(*key),
                       inst.error().message);
-        DomainServer::refuse(std::move(sock));
+        refuse(std::move(sock));
         return;
     }
     if ((*inst)->grace_timer != 0) {
@@ -234,6 +242,36 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     // A refused admit (ids exhausted, no eventfd) must not leave a fresh or
     // revived instance without peers and without a grace timer.
     if (target.peer_count() == 0) on_instance_changed(*key);
+}
+
+void ServedDomain::refuse(sys::UniqueFd sock) {
+    std::optional<sys::UniqueFd> kept;
+    if (lingering_.size() < kMaxLingering)
+        if (auto d = sys::duplicate(sock.get())) kept = std::move(d).value();
+    DomainServer::refuse(std::move(sock));
+    if (!kept) return;  // closed now
+    const int fd = kept->get();
+    Lingering l{std::move(*kept)};
+    // Readable means the client closed (or spoke, which a refused one has no
+    // business doing): either way the connection is done.
+    auto watch = ctx_.loop->add(fd, EPOLLIN | EPOLLRDHUP, [this, fd](std::uint32_t) { drop_lingering(fd); });
+    auto timer = ctx_.loop->add_timer(kRefusalLinger, [this, fd] { drop_lingering(fd); });
+    if (!watch || !timer) {
+        if (watch) ctx_.loop->remove(*watch);
+        if (timer) ctx_.loop->remove(*timer);
+        return;
+    }
+    l.watch = *watch;
+    l.timer = *timer;
+    lingering_[fd] = std::move(l);
+}
+
+void ServedDomain::drop_lingering(int fd) {
+    auto it = lingering_.find(fd);
+    if (it == lingering_.end()) return;
+    ctx_.loop->remove(it->second.watch);
+    ctx_.loop->remove(it->second.timer);
+    lingering_.erase(it);
 }
 
 void ServedDomain::on_instance_changed(const InstanceKey& key) {
@@ -280,24 +318,69 @@ void ServedDomain::free_instance(const InstanceKey& key, const std::string& why)
     if (ctx_.on_instances_changed) ctx_.on_instances_changed();
 }
 
-Result<std::size_t> ServedDomain::set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime) {
-    MD_ASSIGN_OR_RETURN(AccessList acl, AccessList::from_config(access));
-    acl_ = std::move(acl);
-    access_changed_ = runtime;
-    cfg_.access = std::move(access);
+ClientIdentity ServedDomain::identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const {
+    ClientIdentity who{cred.uid, cred.gid, std::move(groups), std::nullopt};
+    VmLookup vm = libvirt_vm_of(cred.pid, ctx_.libvirt_run_dir);
+    if (!vm.note.empty())
+        spdlog::warn("domain {}: pid {} is not taken for a libvirt VM: {}", cfg_.name, cred.pid, vm.note);
+    who.vm = std::move(vm.vm);
+    return who;
+}
+
+std::size_t ServedDomain::disconnect_unadmitted(const std::string& why) {
     std::size_t n = 0;
     for (auto& [key, inst] : instances_) {
         for (std::size_t i = 0; i < inst->segment_count(); ++i) {
             const SegmentAccess cap = cfg_.segments[i].access;
             n += inst->server(i).disconnect_if(
                 [&](const PeerInfo& p) {
-                    auto now = acl_.decide(ClientIdentity{p.cred.uid, p.cred.gid, p.groups}, cap);
+                    auto now = acl_.decide(identify(p.cred, p.groups), cap, leases_);
                     return !now || (p.access == SegmentAccess::ReadWrite && *now != SegmentAccess::ReadWrite);
                 },
-                "its grant was revoked");
+                why);
         }
     }
     return n;
+}
+
+Result<std::size_t> ServedDomain::set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime) {
+    MD_ASSIGN_OR_RETURN(AccessList acl, AccessList::from_config(access));
+    acl_ = std::move(acl);
+    access_changed_ = runtime;
+    cfg_.access = std::move(access);
+    return disconnect_unadmitted("its grant was revoked");
+}
+
+Result<std::size_t> ServedDomain::lease(const std::string& vm, SegmentAccess access, bool check) {
+    if (check) {
+        const auto permitted = acl_.vm_permission(vm);
+        if (!permitted)
+            return make_error("domain '" + cfg_.name + "' permits VM '" + vm + "' nothing: its access block has no 'vm " +
+                                  vm + "' or 'vm *' entry (memdomainctl grant " + cfg_.name + " vm " + vm +
+                                  " R/W, or add one to the config)",
+                              EACCES);
+        if (access == SegmentAccess::ReadWrite && *permitted != SegmentAccess::ReadWrite)
+            return make_error("domain '" + cfg_.name + "' permits VM '" + vm +
+                                  "' read-only access, and an ivshmem-doorbell device maps the memory read-write "
+                                  "(attach it read-only: memdomainctl libvirt-xml " + cfg_.name + " --readonly)",
+                              EACCES);
+    }
+    leases_[vm] = access;
+    return disconnect_unadmitted("its lease was narrowed");
+}
+
+std::optional<SegmentAccess> ServedDomain::vm_grant(std::string_view vm) const {
+    std::optional<SegmentAccess> best = acl_.vm_permission(vm);
+    if (auto it = leases_.find(vm); it != leases_.end() && (!best || it->second == SegmentAccess::ReadWrite))
+        best = it->second;
+    return best;
+}
+
+std::optional<std::size_t> ServedDomain::release(std::string_view vm) {
+    auto it = leases_.find(vm);
+    if (it == leases_.end()) return std::nullopt;
+    leases_.erase(it);
+    return disconnect_unadmitted("its lease was released");
 }
 
 Status ServedDomain::set_socket(const config::SocketConfig& socket) {

@@ -20,8 +20,10 @@
 //                     `grace` after its last peer left, unless one came back.
 //
 // Who gets in is decided here, per connection, from SO_PEERCRED and
-// SO_PEERGROUPS (acl/acl.h); then the connection goes to the DomainServer of
-// its instance's segment.
+// SO_PEERGROUPS, and for a libvirt VM from libvirt's pid files (acl/acl.h,
+// acl/libvirt_vm.h); then the connection goes to the DomainServer of its
+// instance's segment. The domain also holds the VMs' leases: grants for one
+// run of a VM, apart from the access block (a reload keeps them).
 //
 // Memory outlives the process: every shared and numa instance's segments go
 // to the service manager's fd store (persist/fd_store.h) when they are
@@ -32,6 +34,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -63,6 +66,9 @@ struct DomainContext {
     // Descriptors kept free for the server itself (control clients, new
     // instances): a peer is refused rather than let the server run out.
     long fd_reserve = 32;
+    // libvirt's QEMU run directory (acl/libvirt_vm.h): the config's
+    // server { libvirt_run_dir }.
+    std::string libvirt_run_dir = "/run/libvirt/qemu";
     // Called after an instance was created or freed (the registry saves its
     // state: which stored segment is what).
     std::function<void()> on_instances_changed;
@@ -111,6 +117,18 @@ public:
     // across restarts until a reload resets it to the file).
     Result<std::size_t> set_access(std::optional<std::vector<config::AclEntry>> access, bool runtime = true);
     bool access_changed() const { return access_changed_; }
+    // Leases (acl.h): `check` asks that the access block permit it ("vm
+    // <vm>" or "vm *" with at least `access`: what the libvirt hook leases),
+    // EACCES naming what is missing otherwise. A lease replaces the VM's
+    // previous one. Returns the peers disconnected (a lease narrowed to R/O).
+    Result<std::size_t> lease(const std::string& vm, SegmentAccess access, bool check);
+    // Drops VM `vm`'s lease, if any, and disconnects its peers that nothing
+    // else admits; nullopt when it had none, else the peers disconnected.
+    std::optional<std::size_t> release(std::string_view vm);
+    const VmLeases& leases() const { return leases_; }
+    // The most VM `vm` may have: its vm entries ("vm <vm>", "vm *") and its
+    // lease; nullopt when none.
+    std::optional<SegmentAccess> vm_grant(std::string_view vm) const;
     // Applies a new socket block to the socket files (owner, group, mode).
     Status set_socket(const config::SocketConfig& socket);
     // Disconnects every peer of every instance; returns how many.
@@ -137,6 +155,20 @@ public:
 
 private:
     ServedDomain(config::DomainConfig cfg, DomainOrigin origin, DomainContext& ctx, AccessList acl);
+    // Sends the refusal pair (DomainServer::refuse) and keeps the connection
+    // open until the client closes it, for at most kRefusalLinger and at
+    // most kMaxLingering at a time. A QEMU that hot-plugs an ivshmem device
+    // connects its chardev first and reads only when the device is
+    // realized; a socket closed before that makes QEMU 7.2 drop the bytes
+    // and read an empty socket forever, its monitor (and libvirt's job on
+    // the VM) stuck with it.
+    void refuse(sys::UniqueFd sock);
+    void drop_lingering(int fd);
+    // Who is connecting, the libvirt VM included ("" to the log when not one).
+    ClientIdentity identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const;
+    // Disconnects the peers the current rules no longer admit with the
+    // access they hold; returns how many.
+    std::size_t disconnect_unadmitted(const std::string& why);
     // Why the server cannot take one more peer of this domain, or nothing.
     std::optional<std::string> fd_budget_exceeded() const;
     Result<InstanceKey> key_for(const sys::PeerCredentials& cred) const;
@@ -153,10 +185,19 @@ private:
     DomainOrigin origin_;
     DomainContext& ctx_;
     AccessList acl_;
+    VmLeases leases_;
     std::vector<int> nodes_;
     bool access_changed_ = false;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::map<InstanceKey, std::unique_ptr<DomainInstance>> instances_;
+    struct Lingering {
+        sys::UniqueFd sock;
+        EventLoop::Token watch = 0, timer = 0;
+    };
+    std::map<int, Lingering> lingering_;  // by fd
 };
+
+inline constexpr std::chrono::seconds kRefusalLinger{30};
+inline constexpr std::size_t kMaxLingering = 16;
 
 }  // namespace memdomain::server

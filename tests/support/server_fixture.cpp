@@ -45,15 +45,18 @@ std::string domain_config(const std::string& name, const std::string& size, unsi
 
 
 Server::Server(const std::string& config_text, std::vector<std::string> extra_args,
-               std::vector<std::string> command_prefix)
-    : config_(dir_.file("memdomain.conf")), extra_(std::move(extra_args)), prefix_(std::move(command_prefix)) {
+               std::vector<std::string> command_prefix, std::string socket_dir)
+    : config_(dir_.file("memdomain.conf")),
+      extra_(std::move(extra_args)),
+      prefix_(std::move(command_prefix)),
+      socket_dir_(std::move(socket_dir)) {
     std::ofstream(config_) << config_text;
     start(std::chrono::seconds(20));
 }
 
 Server::~Server() { proc_.kill(); }
 
-std::string Server::socket(const std::string& domain) const { return dir_.file(domain + ".sock"); }
+std::string Server::socket(const std::string& domain) const { return socket_dir() + "/" + domain + ".sock"; }
 
 bool Server::start(std::chrono::milliseconds timeout) {
     if (!prefix_.empty() && ::access(prefix_[0].c_str(), X_OK) != 0) {
@@ -66,7 +69,7 @@ bool Server::start(std::chrono::milliseconds timeout) {
         return false;
     }
     std::vector<std::string> argv = prefix_;
-    argv.insert(argv.end(), {memdomaind_path(), "--config", config_, "--socket-dir", dir_.path(), "--ready-fd",
+    argv.insert(argv.end(), {memdomaind_path(), "--config", config_, "--socket-dir", socket_dir(), "--ready-fd",
                              std::to_string(pipefd[1]), "--log-level", "debug"});
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     Process::Options o;

@@ -41,14 +41,16 @@ public:
     // `command_prefix` runs the daemon through another program that execs it
     // in place, so the PID stays the daemon's: e.g. {"/usr/bin/prlimit",
     // "--nofile=128:128", "--"} for a low RLIMIT_NOFILE set before exec.
+    // `socket_dir`: serve there instead of in the server's own directory
+    // (the libvirt tests serve at /run/memdomain in a private namespace).
     explicit Server(const std::string& config_text, std::vector<std::string> extra_args = {},
-                    std::vector<std::string> command_prefix = {});
+                    std::vector<std::string> command_prefix = {}, std::string socket_dir = {});
     ~Server();
 
     // Empty when the daemon reported READY; else what went wrong, with its log.
     const std::string& start_error() const { return start_error_; }
     bool ok() const { return start_error_.empty(); }
-    const std::string& socket_dir() const { return dir_.path(); }
+    const std::string& socket_dir() const { return socket_dir_.empty() ? dir_.path() : socket_dir_; }
     const std::string& config_path() const { return config_; }
     std::string socket(const std::string& domain) const;
     Process& process() { return proc_; }
@@ -67,6 +69,7 @@ private:
     std::string config_;
     std::vector<std::string> extra_;
     std::vector<std::string> prefix_;
+    std::string socket_dir_;
     Process proc_;
     std::string start_error_;
 };

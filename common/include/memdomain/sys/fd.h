@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "memdomain/common/result.h"
+
 namespace memdomain::sys {
 
 class UniqueFd {
@@ -27,5 +29,9 @@ public:
 private:
     int fd_ = -1;
 };
+
+// A second descriptor for the same open file (F_DUPFD_CLOEXEC): keeps a
+// connection open after the first is handed on and closed.
+Result<UniqueFd> duplicate(int fd);
 
 }  // namespace memdomain::sys

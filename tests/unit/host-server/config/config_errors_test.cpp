@@ -51,7 +51,7 @@ std::string seventeen_segments() {
 // The keys every "unknown key" message lists, in its order.
 const std::string kDomainKeys =
     "type, policy, cpualias, vectors, max_peers, grace, contiguous, vaddr, size, access, socket";
-const std::string kServerKeys = "max_pending_connections, max_queued_messages, admin_group";
+const std::string kServerKeys = "max_pending_connections, max_queued_messages, admin_group, libvirt_run_dir";
 
 const std::vector<BadConfig> kBad = {
     // keys
@@ -242,7 +242,16 @@ const std::vector<BadConfig> kBad = {
     {"PrincipalIdTooLarge", access_line("group 4294967295 = R/W"), "4:15", "bad id '4294967295'"},
     {"BadAclAccess", access_line("user root = RW"), "4:21", "bad access 'RW' (allowed: R/W, R/O)"},
     {"AclAccessMissing", access_line("user root ="), "5:5", "unexpected '}': expected R/W or R/O after '='"},
-    {"UnknownAclKind", access_line("uid 0 = R/W"), "4:9", "unexpected 'uid': expected 'user', 'group' or '}' in the access block"},
+    {"UnknownAclKind", access_line("uid 0 = R/W"), "4:9",
+     "unexpected 'uid': expected 'user', 'group', 'vm' or '}' in the access block"},
+    {"VmNameWithSlash", access_line("vm web/1 = R/W"), "4:12",
+     "bad VM name 'web/1': a libvirt VM name holds no '/' and no control characters (or '*' for any VM)"},
+    {"VmNameDotDot", access_line("vm .. = R/W"), "4:12", "bad VM name '..'"},
+    {"VmNameTooLong", access_line("vm " + std::string(256, 'v') + " = R/W"), "4:12", "is longer than 255 bytes"},
+    {"DuplicateVmNamesFirstLine", access_line("vm web1 = R/W\n        vm web1 = R/O"), "5:12",
+     "duplicate access entry for vm 'web1' in memdomain 'A' (first on line 4)"},
+    {"VmWithoutName", access_line("vm = R/W"), "4:12", "expected a user or group name, a numeric id, or a VM name or '*'"},
+    {"VmAccessMissing", access_line("vm web1 = "), "5:5", "unexpected '}': expected R/W or R/O after '='"},
     // socket block
     {"SocketUnknownKeyListsValidKeys", socket_line("uid = 0"), "4:9",
      "unknown key 'uid' in the socket block of memdomain 'A' (valid keys: owner, group, mode)"},
@@ -310,6 +319,14 @@ const std::vector<BadConfig> kBad = {
      "server {\n    max_queued_messages = 64\nmemdomain A { size { huge 4K = 1MB } }\n", "3:1",
      "unknown key 'memdomain' in the server block (valid keys: " + kServerKeys + "); is "
      "the '}' of the server block missing?"},
+    // server block: libvirt_run_dir
+    {"LibvirtRunDirRelative", server_line("libvirt_run_dir = run/libvirt/qemu"), "2:23",
+     "libvirt_run_dir 'run/libvirt/qemu' is not an absolute path in the server block"},
+    {"LibvirtRunDirMissingValue", server_line("libvirt_run_dir = }"), "2:23",
+     "unexpected '}': expected an absolute directory such as /run/libvirt/qemu after 'libvirt_run_dir ='"},
+    {"LibvirtRunDirDuplicateNamesFirstLine",
+     "server {\n    libvirt_run_dir = /a\n    libvirt_run_dir = /b\n}\n", "3:5",
+     "duplicate key 'libvirt_run_dir' in the server block (first set on line 2)"},
     // server block: admin_group
     {"AdminGroupBadName", server_line("admin_group = Wheel"), "2:19", "bad user or group name 'Wheel'"},
     {"AdminGroupIdTooLarge", server_line("admin_group = 4294967295"), "2:19", "bad id '4294967295'"},
@@ -328,8 +345,8 @@ const std::vector<BadConfig> kBad = {
     {"DomainKeyInServerBlockHintsMemdomain", server_line("vaddr = 0x1000"), "2:5",
      "unknown key 'vaddr' in the server block (valid keys: " + kServerKeys + "); vaddr belongs to a memdomain"},
     {"EndOfFileInsideServerBlockListsEveryKey", "server {\n    admin_group = wheel\n", "3:1",
-     "unexpected end of file: expected 'max_pending_connections', 'max_queued_messages', 'admin_group' or '}' in the "
-     "server block"},
+     "unexpected end of file: expected 'max_pending_connections', 'max_queued_messages', 'admin_group', "
+     "'libvirt_run_dir' or '}' in the server block"},
     // version
     {"VersionTwoRefused", "version = 2\n", "1:11", "unsupported config version '2': this memdomaind reads version 1"},
     {"VersionAfterDomain", "memdomain A { size { huge 4K = 1MB } }\nversion = 1\n", "2:1",

@@ -74,7 +74,7 @@ TEST(ConfigFiles, GuardedExampleHasRootOnlySocketAndRootGrants) {
     EXPECT_EQ((*d.access)[0].principal, "root");
     EXPECT_EQ((*d.access)[0].access, SegmentAccess::ReadWrite);
     EXPECT_EQ((*d.access)[1].kind, AclEntry::Kind::Group);
-    EXPECT_EQ((*d.access)[1].principal, "root");
+    EXPECT_EQ((*d.access)[1].principal, "nogroup") << "not group root: R/O cannot bind root";
     EXPECT_EQ((*d.access)[1].access, SegmentAccess::ReadOnly);
     EXPECT_EQ(d.socket.owner, std::optional<std::string>("root"));
     EXPECT_EQ(d.socket.group, std::optional<std::string>("root"));

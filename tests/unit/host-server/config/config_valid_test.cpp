@@ -238,6 +238,28 @@ TEST(ConfigValid, SameNameAsUserAndAsGroupAreTwoEntries) {
     EXPECT_EQ((*c.domains[0].access)[1].kind, AclEntry::Kind::Group);
 }
 
+TEST(ConfigValid, VmEntriesKeepTheVmNameAndTheWildcard) {
+    auto c = parse_ok("memdomain A { " + kOneSegment +
+                      "\n access {\n vm web-1.prod = R/W\n vm * = R/O\n user web1 = R/W\n } }");
+    ASSERT_EQ(c.domains.size(), 1u);
+    const auto& acl = *c.domains[0].access;
+    ASSERT_EQ(acl.size(), 3u);
+    EXPECT_EQ(acl[0].kind, AclEntry::Kind::Vm);
+    EXPECT_EQ(acl[0].principal, "web-1.prod");
+    EXPECT_EQ(acl[0].access, SegmentAccess::ReadWrite);
+    EXPECT_EQ(acl[0].where.line, 3u);
+    EXPECT_EQ(acl[1].kind, AclEntry::Kind::Vm);
+    EXPECT_EQ(acl[1].principal, std::string(kAnyVm));
+    EXPECT_EQ(acl[1].access, SegmentAccess::ReadOnly);
+    EXPECT_EQ(acl[2].kind, AclEntry::Kind::User) << "a user and a VM of the same name are different principals";
+}
+
+TEST(ConfigValid, AclKindWordsRoundTrip) {
+    for (auto k : {AclEntry::Kind::User, AclEntry::Kind::Group, AclEntry::Kind::Vm})
+        EXPECT_EQ(acl_kind_from(to_string(k)), k);
+    EXPECT_FALSE(acl_kind_from("uid"));
+}
+
 TEST(ConfigValid, DomainsKeepTheirOrder) {
     auto c = parse_ok("memdomain Z { " + kOneSegment + " } memdomain A { " + kOneSegment + " } memdomain M { " +
                       kOneSegment + " }");
@@ -254,6 +276,14 @@ TEST(ConfigValid, NoServerBlockGivesTheDefaultLimits) {
     EXPECT_EQ(c.server.max_queued_messages, 16384u);
     EXPECT_FALSE(c.server.admin_group.has_value());
     EXPECT_EQ(c.server.admin_group_where.line, 0u);
+}
+
+TEST(ConfigValid, LibvirtRunDirDefaultsToLibvirtsAndIsKeptAsWritten) {
+    EXPECT_EQ(parse_ok("").server.libvirt_run_dir, "/run/libvirt/qemu");
+    auto d = parse_ok("server {\n  libvirt_run_dir = /tmp/sandbox/run/libvirt/qemu\n}\n");
+    EXPECT_EQ(d.server.libvirt_run_dir, "/tmp/sandbox/run/libvirt/qemu");
+    EXPECT_EQ(d.server.libvirt_run_dir_where.line, 2u);
+    EXPECT_EQ(d.server.libvirt_run_dir_where.column, 21u);
 }
 
 TEST(ConfigValid, AdminGroupIsKeptAsWrittenWithTheLocationOfItsValue) {
