@@ -184,14 +184,17 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     if (!cred) {
         spdlog::warn("domain {}: refused a connection: its credentials are unreadable: {}", name,
                      cred.error().message);
-        refuse(std::move(sock));
+        DomainServer::refuse(std::move(sock));
         return;
     }
+    // Only QEMU needs a refusal to linger (see refuse()); everyone else
+    // sees the close at once.
+    const bool qemu = is_qemu(cred->pid);
     auto groups = sys::peer_groups(sock.get());
     if (!groups) {
         spdlog::warn("domain {}: refused pid {} uid {}: its groups are unreadable: {}", name, cred->pid, cred->uid,
                      groups.error().message);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     const SegmentAccess cap = cfg_.segments[segment].access;
@@ -200,36 +203,36 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     if (!access) {
         spdlog::warn("domain {}: refused pid {} uid {} gid {}{}: {}", name, cred->pid, cred->uid, cred->gid,
                      who.vm ? " (libvirt VM '" + *who.vm + "')" : std::string(), access.error().message);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     // QEMU's ivshmem-doorbell always maps the memory read-write, so a
     // read-only fd would only make it fail with a vaguer message.
-    if (*access == SegmentAccess::ReadOnly && is_qemu(cred->pid)) {
+    if (*access == SegmentAccess::ReadOnly && qemu) {
         const std::string ns = namespace_path(segment);
         spdlog::warn("domain {}: refused pid {} (QEMU): it has a read-only grant, and ivshmem-doorbell maps "
                      "read-write; attach it with -device ivshmem-plain and "
                      "-object memory-backend-file,mem-path={},share=on,readonly=on instead",
                      name, cred->pid, ns.empty() ? "<namespace entry>" : ns);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     if (auto why = fd_budget_exceeded()) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, *why);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     auto key = key_for(*cred);
     if (!key) {
         spdlog::warn("domain {}: refused pid {} uid {}: {}", name, cred->pid, cred->uid, key.error().message);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     auto inst = instance(*key);
     if (!inst) {
         spdlog::error("domain {}: refused pid {}: cannot create instance {}: {}", name, cred->pid, to_string(*key),
                       inst.error().message);
-        refuse(std::move(sock));
+        refuse(std::move(sock), qemu);
         return;
     }
     if ((*inst)->grace_timer != 0) {
@@ -244,9 +247,9 @@ void ServedDomain::accept_connection(std::size_t segment, sys::UniqueFd sock) {
     if (target.peer_count() == 0) on_instance_changed(*key);
 }
 
-void ServedDomain::refuse(sys::UniqueFd sock) {
+void ServedDomain::refuse(sys::UniqueFd sock, bool linger) {
     std::optional<sys::UniqueFd> kept;
-    if (lingering_.size() < kMaxLingering)
+    if (linger && lingering_.size() < kMaxLingering)
         if (auto d = sys::duplicate(sock.get())) kept = std::move(d).value();
     DomainServer::refuse(std::move(sock));
     if (!kept) return;  // closed now

@@ -155,14 +155,15 @@ public:
 
 private:
     ServedDomain(config::DomainConfig cfg, DomainOrigin origin, DomainContext& ctx, AccessList acl);
-    // Sends the refusal pair (DomainServer::refuse) and keeps the connection
-    // open until the client closes it, for at most kRefusalLinger and at
-    // most kMaxLingering at a time. A QEMU that hot-plugs an ivshmem device
+    // Sends the refusal pair (DomainServer::refuse) and, with `linger` (the
+    // client is QEMU), keeps the connection open until the client closes it,
+    // for at most kRefusalLinger and at most kMaxLingering at a time; other
+    // clients see the close at once. A QEMU that hot-plugs an ivshmem device
     // connects its chardev first and reads only when the device is
     // realized; a socket closed before that makes QEMU 7.2 drop the bytes
     // and read an empty socket forever, its monitor (and libvirt's job on
     // the VM) stuck with it.
-    void refuse(sys::UniqueFd sock);
+    void refuse(sys::UniqueFd sock, bool linger);
     void drop_lingering(int fd);
     // Who is connecting, the libvirt VM included ("" to the log when not one).
     ClientIdentity identify(const sys::PeerCredentials& cred, std::vector<gid_t> groups) const;

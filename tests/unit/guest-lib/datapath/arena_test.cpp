@@ -171,7 +171,7 @@ TEST_F(Arenas, AGonePeersClaimIsTakenOverAndNotInheritedByItsIdsNextOwner) {
         auto all = Arena::claim(bb, std::uint64_t{slots} * kTestSlot);
         ASSERT_TRUE(all);
         // A peer that dies does not release: leak the claim on purpose.
-        new Arena(std::move(all).value());
+        die_holding(std::move(all).value());
         EXPECT_EQ(Arena::claim(aa).error().sys, ENOSPC);
     }
     drop(b, aa);
@@ -210,7 +210,7 @@ TEST_F(Arenas, ReclaimStaleFreesOnlyDeadClaims) {
     ASSERT_TRUE(mine);
     {
         DataArea bb = attach(b);
-        new Arena(Arena::claim(bb, 3 * kTestSlot).value());
+        die_holding(Arena::claim(bb, 3 * kTestSlot).value());
     }
     drop(b, aa);
     auto n = aa.reclaim_stale_arenas();

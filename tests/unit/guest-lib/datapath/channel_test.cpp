@@ -202,7 +202,7 @@ TEST_F(Channels, ADeadConsumersBuffersAreRecoveredAndTheEndReopens) {
         ASSERT_EQ(*rx->recv(in), 4u);
         ASSERT_TRUE(rx->release(std::span(in).subspan(0, 1)));
         // It dies holding 3 and with 2 unread: no destructor runs.
-        new ChannelConsumer(std::move(rx).value());
+        die_holding(std::move(rx).value());
     }
     EXPECT_EQ(ChannelConsumer::open(*rx_area_, "link").error().sys, EBUSY);
     EXPECT_EQ(tx.recover().error().sys, EBUSY);  // still attached
