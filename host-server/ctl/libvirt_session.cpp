@@ -32,7 +32,7 @@ std::string take(char* s) {
 }
 
 unsigned flags_of(bool live, bool config) {
-    return (live ? VIR_DOMAIN_AFFECT_LIVE : 0u) | (config ? VIR_DOMAIN_AFFECT_CONFIG : 0u);
+    return (live ? unsigned{VIR_DOMAIN_AFFECT_LIVE} : 0u) | (config ? unsigned{VIR_DOMAIN_AFFECT_CONFIG} : 0u);
 }
 
 }  // namespace

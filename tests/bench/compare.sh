@@ -122,7 +122,7 @@ memif() {
     rx=$!
     # Rx-pps is printed once a second: run long enough for a few samples.
     sleep "$(awk -v s="$seconds" 'BEGIN { if (s < 2) s = 2; printf "%d", s + 4 }')"
-    kill -INT "$tx" 2>/dev/null || true   # the sender first, as SANDBOX.md says
+    kill -INT "$tx" 2>/dev/null || true   # stop the sender first, then the receiver
     wait "$tx" 2>/dev/null || true
     kill -INT "$rx" 2>/dev/null || true
     wait "$rx" 2>/dev/null || true

@@ -51,8 +51,9 @@ void overlay(const std::string& target, const std::string& upper, const std::str
         die("mount -t overlay on " + target + " (" + opts + "): " + std::strerror(errno));
 }
 
-// SANDBOX.md's qemu.conf for this machine: no systemd, no cgroups, QEMU as
-// root (so it may follow memdomaind's namespace links), TCG only.
+// qemu.conf for a test machine without systemd: no cgroups, no namespaces,
+// no security driver, QEMU as root (so it may follow memdomaind's namespace
+// links); the domains use TCG (type='qemu').
 void configure_libvirt() {
     std::ofstream conf("/etc/libvirt/qemu.conf", std::ios::app);
     conf << "\n# memdomain's libvirt tests (tests/libvirt/libvirt_sandbox.cpp)\n"

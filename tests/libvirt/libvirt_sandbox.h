@@ -12,8 +12,8 @@
 //    /var/log/libvirt and /run private and writable (uppers in a temporary
 //    directory), and /var/cache/libvirt too, with an upper kept in the build
 //    tree so libvirt's QEMU capability cache survives from run to run.
-//    qemu.conf gets SANDBOX.md's settings (QEMU as root, no cgroups, no
-//    namespaces, no security driver).
+//    qemu.conf is set for a machine without systemd: QEMU as root, no
+//    cgroups, no namespaces, no security driver, no dynamic ownership.
 // 3. Libvirtd (per test process, shared by its tests) starts virtlogd and
 //    libvirtd in the foreground as test::Process children and stops them
 //    by PID (after destroying every VM) when it goes.

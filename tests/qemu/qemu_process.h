@@ -5,8 +5,8 @@
 // connects to its server and maps the shared memory without any guest code;
 // qtest (qtest_client.h) then plays the guest.
 //
-// Never KVM: this sandbox's /dev/kvm cannot run a guest (see SANDBOX.md), and
-// a paused machine gains nothing from it.
+// Never KVM: the test machine is itself a VM whose /dev/kvm (kvm_pvm) cannot
+// run a guest, so TCG; and a paused machine gains nothing from KVM anyway.
 #pragma once
 
 #include <sys/types.h>

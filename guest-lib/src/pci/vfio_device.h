@@ -1,7 +1,7 @@
 // An ivshmem device opened through VFIO, for its MSI-X interrupts (and, when
 // sysfs refuses to map a BAR of a vfio-bound device, for the BAR itself).
 //
-// What it needs in the guest (see SANDBOX.md): an IOMMU (q35 +
+// What it needs in the guest: an IOMMU (q35 +
 // intel-iommu,intremap=on and intel_iommu=on; Debian's kernel has no
 // VFIO_NOIOMMU), the modules irqbypass vfio vfio_iommu_type1 vfio_virqfd
 // vfio-pci-core vfio-pci, the device bound to vfio-pci (bind_to_vfio_pci in

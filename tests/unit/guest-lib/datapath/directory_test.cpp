@@ -64,7 +64,7 @@ TEST_F(Names, ANameIsPublishedOnceAcrossPeers) {
 TEST_F(Names, BadNamesAndRangesAreEINVAL) {
     DataArea aa = attach(peer());
     Directory d(aa);
-    for (const std::string bad : {std::string(), std::string(64, 'x'), std::string("a b"), std::string("tab\t"),
+    for (const std::string& bad : {std::string(), std::string(64, 'x'), std::string("a b"), std::string("tab\t"),
                                   std::string("caf\xc3\xa9"), std::string("nul\0x", 5)}) {
         EXPECT_EQ(d.publish(bad, 0, 64).error().sys, EINVAL) << bad;
         EXPECT_EQ(d.lookup(bad).error().sys, EINVAL) << bad;
