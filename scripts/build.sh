@@ -9,7 +9,7 @@ jobs=${JOBS:-$(nproc)}
 launcher=()
 # ccache, where installed, makes rebuilds of other checkouts cheap; CI does
 # not install it and builds from scratch.
-if command -v ccache >/dev/null 2>&1; then
+if command -v ccache >/dev/null 2>&1 && [ "${CCACHE_DISABLE:-0}" = 0 ]; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "${launcher[@]}" "$@" >/dev/null

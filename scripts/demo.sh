@@ -26,11 +26,12 @@ export MEMDOMAIN_SOCKET_DIR=$sockdir
 
 # Only what the demo runs: the full build (tests, benchmarks, guest image)
 # belongs to scripts/run-tests.sh.
-BUILD_TARGETS="memdomaind memdomain-keeper memdomain-info memdomain-ping memdomainctl" "$root/scripts/build.sh" >/dev/null
+BUILD_TARGETS="memdomaind memdomain-keeper memdomain-info memdomain-ping memdomain-bench memdomainctl" "$root/scripts/build.sh" >/dev/null
 bin=$build/host-server/memdomaind
 keeper=$build/host-server/keeper/memdomain-keeper
 info=$build/guest-lib/memdomain-info
 ping=$build/guest-lib/memdomain-ping
+bench=$build/guest-lib/memdomain-bench
 ctl=$build/host-server/memdomainctl
 
 work=$(mktemp -d)
@@ -66,6 +67,14 @@ server_pid=$(wait_ready 1)
 
 echo; echo "== memdomain-info: what $sockdir offers"
 "$info"
+# The data path first: memdomain-ping below writes its message at the start
+# of the data area, where the data-path layout lives (a data area is used
+# raw or through the data path, not both).
+echo; echo "== the data path: two processes, each with its own arena in MainMem, a channel between them"
+echo "   memdomain-bench pair --domain MainMem --test rate --size 64 --seconds 1"
+"$bench" pair --domain MainMem --test rate --size 64 --seconds 1 2>&1 | sed 's/^/   /'
+echo "   memdomain-bench pair --domain MainMem --test pingpong --wait doorbell --seconds 1"
+"$bench" pair --domain MainMem --test pingpong --wait doorbell --seconds 1 2>&1 | sed 's/^/   /'
 echo; echo "== peer B: memdomain-ping MainMem --role pong (answers every doorbell)"
 "$ping" MainMem --role pong --count 20 > "$work/pong.log" 2>&1 &
 pong_pid=$!

@@ -1,4 +1,4 @@
-// The read-only VM attach from inside a real guest (issue 9, item 3): QEMU
+// The read-only VM attach from inside a real guest: QEMU
 // maps the server's read-only namespace entry (<dir>/ns/<domain>) with
 // memory-backend-file,readonly=on and shows it to the guest as
 // ivshmem-plain, the guest's only ivshmem device

@@ -7,6 +7,7 @@
 //   claim BYTES               -> ok first=<i> count=<n> offset=<o>
 //   owned                     -> ok 0|1
 //   slots                     -> ok <id>:<epoch>:<live> per slot
+//   present ID                -> ok 0|1   (peer ID's bit in the presence bitmap this peer sees)
 //   claim-stress ROUNDS       -> ok claims=<n> conflicts=<n>   (claim, tag every slot, check, release)
 //   claim-loop                -> ok, then claims and releases until killed (no more replies)
 //   publish NAME OFFSET SIZE  -> ok
@@ -36,6 +37,7 @@
 #include "memdomain/arena.h"
 #include "memdomain/data_area.h"
 #include "memdomain/directory.h"
+#include "memdomain/common/segment_header.h"
 #include "memdomain/domain.h"
 
 using namespace memdomain;
@@ -69,6 +71,7 @@ public:
         if (cmd == "claim") return claim(in);
         if (cmd == "owned") return std::string("ok ") + (arena_ && arena_->owned() ? "1" : "0");
         if (cmd == "slots") return slots();
+        if (cmd == "present") return present(in);
         if (cmd == "claim-stress") return claim_stress(in);
         if (cmd == "claim-loop") return claim_loop();
         if (cmd == "publish") return publish(in);
@@ -113,6 +116,12 @@ private:
         arena_.emplace(std::move(a).value());
         return "ok first=" + std::to_string(arena_->first_slot()) + " count=" + std::to_string(arena_->slot_count()) +
                " offset=" + std::to_string(arena_->offset());
+    }
+    std::string present(std::istringstream& in) {
+        std::uint32_t id = 0;
+        if (!(in >> id)) return err(EINVAL, "present ID");
+        const auto* h = reinterpret_cast<const SegmentHeader*>(area_->data() - area_->info().data_offset);
+        return std::string("ok ") + (header_is_present(h, id) ? "1" : "0");
     }
     std::string slots() {
         std::string s = "ok";

@@ -48,10 +48,11 @@ protected:
     void kill(AgentClient& victim, AgentClient& observer) {
         const int id = id_of(victim);
         victim.process().kill();
+        // Gone from the presence bitmap (the server cleared its bit), and
+        // so from every live claim the observer sees.
         ASSERT_TRUE(eventually([&] {
-            const std::string slots = observer.ok("list");  // any call: keeps the observer's domain fresh
-            (void)slots;
-            return present_ids(observer).find(" " + std::to_string(id) + " ") == std::string::npos;
+            return observer.ok("present " + std::to_string(id)) == "0" &&
+                   present_ids(observer).find(" " + std::to_string(id) + " ") == std::string::npos;
         })) << "peer " << id << " still present";
     }
     // " a b c " of the live owners in `observer`'s slot table and directory.

@@ -1,17 +1,23 @@
 // DomainServer::admit when a step of the admission fails for real — the
-// kernel refuses an eventfd or the read-only reopen (no descriptor left
-// under this process's RLIMIT_NOFILE), or epoll refuses the socket — and
+// kernel refuses an eventfd or the read-only reopen with EMFILE (as when no
+// descriptor is left under RLIMIT_NOFILE), or epoll refuses the socket — and
 // ServedDomain when a connection's credentials cannot be read: the client
 // always gets the refusal pair (version 0, then id -1; QEMU waits forever
 // on a bare close), and the id it would have had is free again.
 #include <arpa/inet.h>
-#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cstddef>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -32,37 +38,33 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Lowers this process's soft RLIMIT_NOFILE and fills every free descriptor
-// below it, so the next open, eventfd or reopen fails with EMFILE; gives
-// everything back when it goes.
-class NoFreeDescriptors {
-public:
-    NoFreeDescriptors() {
-        ::getrlimit(RLIMIT_NOFILE, &saved_);
-        int highest = 0;
-        for (int fd = 0; fd < 4096; ++fd)
-            if (::fcntl(fd, F_GETFD) >= 0) highest = fd;
-        rlimit low = saved_;
-        low.rlim_cur = static_cast<rlim_t>(highest + 1);
-        ::setrlimit(RLIMIT_NOFILE, &low);
-        for (int i = 0; i < 4096; ++i) {
-            const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-            if (fd < 0) break;
-            held_.push_back(fd);
-        }
-        exhausted_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC) < 0 && errno == EMFILE;
-    }
-    ~NoFreeDescriptors() {
-        for (int fd : held_) ::close(fd);
-        ::setrlimit(RLIMIT_NOFILE, &saved_);
-    }
-    bool exhausted() const { return exhausted_; }
-
-private:
-    rlimit saved_{};
-    std::vector<int> held_;
-    bool exhausted_ = false;
-};
+// Runs `fn` on a thread of its own whose system call `nr` the kernel fails
+// with EMFILE (a seccomp filter: it binds that thread only, and goes with
+// it). This is the error admit meets when no descriptor is left; the test
+// does not use up the process's descriptors instead, because the sanitizers
+// need some (UBSan's vptr check opens a pipe to look at a vtable).
+template <class Fn>
+bool with_syscall_failing(long nr, Fn fn) {
+    bool installed = false;
+    std::thread t([&] {
+        sock_filter code[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(nr), 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EMFILE & SECCOMP_RET_DATA)),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        sock_fprog prog{static_cast<unsigned short>(std::size(code)), code};
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return;
+        if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) return;
+        installed = true;
+        fn();
+    });
+    t.join();
+    return installed;
+}
 
 // Reads the refusal pair from the client's end.
 void expect_refusal_pair(int client) {
@@ -101,6 +103,11 @@ protected:
     void admit(sys::UniqueFd sock, SegmentAccess access) {
         server_->admit(std::move(sock), sys::PeerCredentials{::getpid(), ::getuid(), ::getgid()}, {}, access);
     }
+    // admit() while the kernel fails system call `nr` with EMFILE; false if
+    // the filter could not be installed.
+    bool admit_while_failing(long nr, sys::UniqueFd sock, SegmentAccess access) {
+        return with_syscall_failing(nr, [&] { admit(std::move(sock), access); });
+    }
     // The one id is free again: a peer that asks now gets it and its burst.
     void expect_next_peer_admitted() {
         auto [server_end, client] = connection();
@@ -118,25 +125,20 @@ protected:
     std::unique_ptr<DomainServer> server_;
 };
 
-TEST_F(AdmitFailure, NoDescriptorForAnEventfdSendsTheRefusalPair) {
+TEST_F(AdmitFailure, EventfdRefusedByTheKernelSendsTheRefusalPair) {
     auto [server_end, client] = connection();
-    {
-        NoFreeDescriptors full;
-        ASSERT_TRUE(full.exhausted()) << "could not use up this process's descriptors";
-        admit(std::move(server_end), SegmentAccess::ReadWrite);
-    }
+    ASSERT_TRUE(admit_while_failing(SYS_eventfd2, std::move(server_end), SegmentAccess::ReadWrite))
+        << "could not install the seccomp filter";
     EXPECT_EQ(server_->peer_count(), 0u);
     ASSERT_NO_FATAL_FAILURE(expect_refusal_pair(client.get()));
     expect_next_peer_admitted();
 }
 
-TEST_F(AdmitFailure, NoDescriptorForTheReadOnlyReopenSendsTheRefusalPair) {
+TEST_F(AdmitFailure, ReadOnlyReopenRefusedByTheKernelSendsTheRefusalPair) {
     auto [server_end, client] = connection();
-    {
-        NoFreeDescriptors full;
-        ASSERT_TRUE(full.exhausted()) << "could not use up this process's descriptors";
-        admit(std::move(server_end), SegmentAccess::ReadOnly);  // first R/O grant: the reopen happens now
-    }
+    // The first R/O grant: the read-only reopen happens now.
+    ASSERT_TRUE(admit_while_failing(SYS_openat, std::move(server_end), SegmentAccess::ReadOnly))
+        << "could not install the seccomp filter";
     EXPECT_EQ(server_->peer_count(), 0u);
     ASSERT_NO_FATAL_FAILURE(expect_refusal_pair(client.get()));
     expect_next_peer_admitted();
