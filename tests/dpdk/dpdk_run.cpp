@@ -1,7 +1,11 @@
 // See dpdk_run.h.
 #include "dpdk_run.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 
@@ -10,7 +14,55 @@
 namespace memdomain::test::dpdk {
 
 std::string peer_path() { return DPDK_PEER_PATH; }
-std::string pmd_path() { return NET_MEMDOMAIN_PMD_PATH; }
+namespace {
+
+// True if `path` or a directory above it is world-writable: the EAL refuses
+// to load a plugin from there ("directory path /tmp is world-writable and
+// insecure"), so a checkout under /tmp could not run these tests.
+bool under_world_writable(std::filesystem::path path) {
+    for (path = path.parent_path(); !path.empty(); path = path.parent_path()) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IWOTH) != 0) return true;
+        if (path == path.root_path()) break;
+    }
+    return false;
+}
+
+// A copy of the built plugin in a private directory under /run (the tests
+// run as root), removed when the test process that made it exits.
+class StagedPlugin {
+public:
+    explicit StagedPlugin(const std::filesystem::path& built)
+        : owner_(::getpid()), dir_("/run/memdomain-test-pmd-" + std::to_string(owner_)) {
+        std::error_code ec;
+        std::filesystem::create_directory(dir_, ec);
+        std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
+        path_ = dir_ / built.filename();
+        std::filesystem::copy_file(built, path_, std::filesystem::copy_options::overwrite_existing, ec);
+        if (ec) path_ = built;
+    }
+    ~StagedPlugin() {
+        std::error_code ec;
+        if (::getpid() == owner_) std::filesystem::remove_all(dir_, ec);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    pid_t owner_;
+    std::filesystem::path dir_;
+    std::filesystem::path path_;
+};
+
+}  // namespace
+
+// The built plugin, or where the EAL would not load it from there, a staged
+// copy.
+std::string pmd_path() {
+    const std::filesystem::path built = NET_MEMDOMAIN_PMD_PATH;
+    if (!under_world_writable(built)) return built.string();
+    static const StagedPlugin staged(built);
+    return staged.path().string();
+}
 
 std::vector<std::string> eal_args(const std::string& lcores, bool hugepages, const std::string& file_prefix,
                                   const std::vector<std::string>& vdevs) {
