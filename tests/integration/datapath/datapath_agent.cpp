@@ -120,8 +120,9 @@ private:
     std::string present(std::istringstream& in) {
         std::uint32_t id = 0;
         if (!(in >> id)) return err(EINVAL, "present ID");
-        const auto* h = reinterpret_cast<const SegmentHeader*>(area_->data() - area_->info().data_offset);
-        return std::string("ok ") + (header_is_present(h, id) ? "1" : "0");
+        auto h = domain_->header();
+        if (!h) return err(h.error());
+        return std::string("ok ") + (header_is_present(&*h, id) ? "1" : "0");
     }
     std::string slots() {
         std::string s = "ok";
