@@ -94,15 +94,17 @@ struct RxQueue {
     rte_spinlock_t lock = RTE_SPINLOCK_INITIALIZER;
     std::optional<ChannelConsumer> ch;
     bool ch_zero_copy = false;          // the channel is ZeroCopy and we keep payloads in place
-    // Copy mode: mbufs allocated ahead, kept across bursts.
+    // Zero-copy: mbufs allocated ahead, kept across bursts.
     std::array<rte_mbuf*, kBurst> stash{};
     std::uint16_t stashed = 0;
-    // Per-burst scratch, here rather than on the stack: spans and Messages
-    // have initialisers, and zeroing them on every (mostly empty) poll
-    // was a quarter of the Rx lcore's time.
-    std::array<std::span<std::byte>, kBurst> into;
+    // Per-burst scratch, here rather than on the stack: Messages have
+    // initialisers, and zeroing them on every (mostly empty) poll was a
+    // quarter of the Rx lcore's time.
     std::array<Message, kBurst> msgs;
-    std::array<Message, kBurst> aux;
+    // Zero-copy: messages to hand back with the next recv (small frames
+    // copied by the last burst, then freed zero-copy mbufs).
+    std::array<Message, 2 * kBurst> back;
+    std::uint32_t nback = 0;
     // Zero-copy: one slot per message in flight (ring size), its extbuf
     // shared info, and an MP/SC ring of slots whose mbufs were freed (on any
     // lcore) and whose messages go back on the next burst.

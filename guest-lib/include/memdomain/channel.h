@@ -7,21 +7,23 @@
 //                 arena, "link0", {});           std::array<std::byte, 2048> b;
 //   tx->send_copy(msgs);                         rx->recv_copy(bufs, lens);
 //
-// Two rings of fixed-size entries, each entry starting with a 16-byte
-// descriptor (offset, length, flags, token) whose last 16 bits are a lap
-// marker: the reader polls the marker of the next entry instead of a shared
-// producer index, so one message costs the reader one cache-line transfer
-// (plus the payload's), and indices written by one side sit on their own
-// 64-byte lines:
+// Rings of 16-byte descriptors (offset, length, flags, token) whose last
+// 16 bits are a lap marker: the reader polls the marker of the next entry
+// instead of a shared producer index, so four messages cost the reader one
+// descriptor cache-line transfer (plus their payloads'), and indices
+// written by one side sit on their own 64-byte lines:
 //   - forward ring (producer -> consumer): messages;
 //   - return ring (consumer -> producer, zero-copy only): buffers coming
 //     back to their owner, who frees them into its own arena.
 //
 // Modes (fixed at create):
-//   - Copy: each forward entry carries its payload inline (up to
-//     slot_payload bytes) right after the descriptor, like net_memif's
-//     per-slot buffers but in the same cache lines as the descriptor.
-//     send_copy copies in, recv_copy copies out; there are no returns.
+//   - Copy: each forward entry has its own payload slot (up to
+//     slot_payload bytes, 64-byte aligned) in an array after the ring, as
+//     net_memif's per-descriptor buffers: a 64-byte frame is one payload
+//     line plus a quarter of a descriptor line. send_copy copies in;
+//     recv_copy copies out, or peek() shows the payloads in their slots
+//     and consume() gives the slots back (one copy, into the caller's own
+//     buffers, with no scratch list to prepare). There are no returns.
 //   - ZeroCopy: descriptors point at buffers anywhere in the producer's
 //     arena (the library's pool from alloc(), or the application's own, e.g.
 //     a DPDK mempool in that arena). The consumer reads the payload in
@@ -69,7 +71,7 @@
 namespace memdomain {
 
 inline constexpr std::uint32_t kChannelMaxSlots = 32768;
-inline constexpr std::uint32_t kChannelLayoutVersion = 1;
+inline constexpr std::uint32_t kChannelLayoutVersion = 2;
 
 enum class ChannelMode : std::uint32_t { Copy = 0, ZeroCopy = 1 };
 
@@ -78,7 +80,7 @@ struct ChannelConfig {
     std::uint32_t slots = 512;
     ChannelMode mode = ChannelMode::Copy;
     // Copy: the largest message, in bytes (1..65536); each entry then takes
-    // round_up(16 + slot_payload, 64) bytes.
+    // a 16-byte descriptor and a round_up(slot_payload, 64)-byte slot.
     std::uint32_t slot_payload = 2048;
     // ZeroCopy: buffers in the library's pool (alloc()/free()), each
     // pool_buffer_size bytes (a multiple of 64). 0: no pool; the application
@@ -227,9 +229,23 @@ public:
     // into.size(). Returns how many (0: empty). ZeroCopy messages are
     // released as they are copied.
     Result<std::uint32_t> recv_copy(std::span<const std::span<std::byte>> into, std::span<std::uint32_t> lengths);
+    // Copy: up to out.size() messages without taking them off the ring:
+    // data points at each payload in its slot (length <= slot_payload;
+    // longer entries are skipped and counted invalid at consume()), valid
+    // until consume(). Peeking again before consume() shows the same
+    // messages (and any new ones). EPERM in ZeroCopy mode.
+    Result<std::uint32_t> peek(std::span<Message> out);
+    // Copy: takes everything the last peek() showed off the ring; the
+    // producer may reuse those slots from then on. EINVAL when nothing was
+    // peeked since the last consume() or recv_copy().
+    Status consume();
     // ZeroCopy: up to out.size() messages, payload in place. Returns how
     // many. EPERM in Copy mode.
     Result<std::uint32_t> recv(std::span<Message> out);
+    // The same, after handing give_back back as release() does (all or
+    // none; its errors, and then nothing is received): one fence and at
+    // most one doorbell for both.
+    Result<std::uint32_t> recv(std::span<Message> out, std::span<const Message> give_back);
     // ZeroCopy: hands messages from recv() back to the producer, all or
     // none. EPERM in Copy mode, EINVAL for more messages than the ring
     // holds, EAGAIN when the return ring has no room (only a producer that

@@ -169,7 +169,7 @@ int md_dir_list(const struct md_area *a, struct md_dir_entry *out, size_t cap);
 /* ---- channels ----------------------------------------------------------- */
 
 enum md_chan_mode {
-    MD_CHAN_COPY = 0,     /* payload inline in the ring entries */
+    MD_CHAN_COPY = 0,     /* payload in a slot of the channel per ring entry */
     MD_CHAN_ZERO_COPY = 1 /* descriptors point into the producer's arena */
 };
 
@@ -252,6 +252,13 @@ int md_chan_recover(struct md_chan *ch);
  * lens[i]. */
 int md_chan_recv_copy(struct md_chan *ch, void *const *bufs, const uint32_t *caps, uint32_t *lens, uint32_t n);
 int md_chan_recv(struct md_chan *ch, struct md_msg *out, uint32_t cap);
+/* Copy mode: md_chan_peek shows up to cap messages in their slots without
+ * taking them (valid until md_chan_consume, which takes everything the last
+ * peek showed). peek returns how many; consume returns 0, or -EINVAL
+ * (nothing peeked since the last consume or recv_copy). Both -EPERM in
+ * zero-copy mode. */
+int md_chan_peek(struct md_chan *ch, struct md_msg *out, uint32_t cap);
+int md_chan_consume(struct md_chan *ch);
 /* Hands all n messages back, or none. Returns 0, or -EPERM (wrong end or
  * mode), -EINVAL (n exceeds the ring), -EAGAIN (the return ring is full: the
  * producer is not reclaiming), -EBADMSG (corrupt producer index). */

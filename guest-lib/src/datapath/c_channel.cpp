@@ -173,6 +173,19 @@ int md_chan_recv(struct md_chan* ch, struct md_msg* out, uint32_t cap) {
     return count_or_fail(ch->rx->recv(msgs(out, cap)));
 }
 
+int md_chan_peek(struct md_chan* ch, struct md_msg* out, uint32_t cap) {
+    if (ch == nullptr || (out == nullptr && cap > 0)) return null_arg("md_chan_peek");
+    if (!ch->rx) return wrong_end("md_chan_peek");
+    return count_or_fail(ch->rx->peek(msgs(out, cap)));
+}
+
+int md_chan_consume(struct md_chan* ch) {
+    if (ch == nullptr) return null_arg("md_chan_consume");
+    if (!ch->rx) return wrong_end("md_chan_consume");
+    auto st = ch->rx->consume();
+    return st ? 0 : fail(st.error());
+}
+
 int md_chan_release(struct md_chan* ch, const struct md_msg* m, uint32_t n) {
     if (ch == nullptr || (m == nullptr && n > 0)) return null_arg("md_chan_release");
     if (!ch->rx) return wrong_end("md_chan_release");

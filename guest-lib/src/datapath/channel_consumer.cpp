@@ -18,6 +18,11 @@ struct ChannelConsumer::State {
     std::uint64_t ret_prod = 0;        // next return position
     std::uint64_t ret_tail_cache = 0;  // the producer's ret_tail, as last read
     ChannelStats stats;
+    // The last peek(): from cons to peek_end, what it showed (counted into
+    // stats at consume()). peek_start != cons means nothing to consume.
+    std::uint64_t peek_start = ~std::uint64_t{0}, peek_end = 0;
+    std::uint32_t peek_messages = 0, peek_invalid = 0;
+    std::uint64_t peek_bytes = 0;
 
     bool has_message(std::memory_order order) const {
         std::uint64_t w1;
@@ -26,6 +31,9 @@ struct ChannelConsumer::State {
     // Room for `want` returns (EBADMSG: the producer's tail is impossible).
     Result<std::uint32_t> ret_room(std::uint32_t want);
     void put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token);
+    // Puts messages on the return ring, all or none (release()'s checks);
+    // the caller publishes with finish_batch.
+    Status give_back(std::span<const Message> messages);
     // After a batch: publish our positions and ring a sleeping producer.
     void finish_batch(bool consumed, bool returned);
 };
@@ -50,7 +58,7 @@ Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
     const auto mode = static_cast<ChannelMode>(h.mode);
     const ChannelGeometry g = channel_geometry(mode, h.slots, mode == ChannelMode::Copy ? h.slot_payload : 0);
     const bool zero_ok = mode != ChannelMode::ZeroCopy || h.slot_payload == 0;
-    if (h.header_size != kChannelHeaderSize || !g.ok || !zero_ok || g.fwd_entry_size != h.fwd_entry_size ||
+    if (h.header_size != kChannelHeaderSize || !g.ok || !zero_ok || g.slot_stride != h.slot_stride ||
         g.total > e.size)
         return chan_error(EPROTO, "'" + e.name + "' has an inconsistent header (slots " + std::to_string(h.slots) +
                                       ", mode " + std::to_string(h.mode) + ")");
@@ -62,17 +70,7 @@ Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
          h.region_size > core.arena_area_end() - h.region_offset))
         return chan_error(EPROTO, "'" + e.name + "' has a buffer region outside the arenas");
     ChannelView v;
-    v.core = &core;
-    v.offset = e.offset;
-    v.hdr = reinterpret_cast<ChannelHeader*>(core.data + e.offset);
-    v.fwd = core.data + e.offset + g.fwd_offset;
-    v.fwd_offset = e.offset + g.fwd_offset;
-    v.ret = g.ret_offset != 0 ? core.data + e.offset + g.ret_offset : nullptr;
-    v.slots = h.slots;
-    v.mask = h.slots - 1;
-    v.shift = g.shift;
-    v.stride = g.fwd_entry_size;
-    v.mode = mode;
+    v.place(core, e.offset, g, h.slots, mode);
     v.slot_payload = mode == ChannelMode::Copy ? h.slot_payload : 0;
     v.region_offset = h.region_offset;
     v.region_size = h.region_size;
@@ -147,6 +145,7 @@ void ChannelConsumer::State::finish_batch(bool consumed, bool returned) {
 Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::byte>> into,
                                                  std::span<std::uint32_t> lengths) {
     State& s = *s_;
+    s.peek_start = ~std::uint64_t{0};  // a peek() before this is stale
     const auto n = static_cast<std::uint32_t>(std::min({into.size(), lengths.size(), std::size_t{kChannelMaxSlots}}));
     const bool copy = s.v.mode == ChannelMode::Copy;
     std::uint32_t returns = 0;
@@ -155,6 +154,9 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
         if (!room) return std::move(room).error();
         returns = *room;
     }
+    // The first slot's line is fetched alongside the first descriptor's
+    // rather than after it: a message's two cache misses overlap.
+    if (copy) __builtin_prefetch(s.v.slot(s.cons));
     const std::uint64_t start = s.cons;
     std::uint32_t got = 0, returned = 0;
     // Bounded by one ring: entries dropped as invalid count against it too.
@@ -164,12 +166,13 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
         if (!s.v.ready(e, s.cons, w1, std::memory_order_acquire)) break;
         const auto len = static_cast<std::uint32_t>(w1);
         if (copy) {
+            const std::byte* payload = s.v.slot(s.cons);
             ++s.cons;
             if (len > s.v.slot_payload) {
                 ++s.stats.invalid;
                 continue;
             }
-            std::memcpy(into[got].data(), e + kDescriptorSize, std::min<std::size_t>(len, into[got].size()));
+            std::memcpy(into[got].data(), payload, std::min<std::size_t>(len, into[got].size()));
         } else {
             if (returned == returns) break;  // no room to give it back
             const std::uint64_t off = ChannelView::w0(e).load(std::memory_order_relaxed) & kOffsetMask;
@@ -192,13 +195,68 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
     return got;
 }
 
-Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out) {
+Result<std::uint32_t> ChannelConsumer::peek(std::span<Message> out) {
+    State& s = *s_;
+    if (s.v.mode != ChannelMode::Copy) return chan_error(EPERM, "peek() is for copy channels: use recv()");
+    const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
+    std::uint64_t pos = s.cons;
+    __builtin_prefetch(s.v.slot(pos));  // as in recv_copy
+    std::uint32_t got = 0, invalid = 0;
+    std::uint64_t bytes = 0;
+    // Bounded by one ring, as recv_copy.
+    for (std::uint32_t seen = 0; got < n && seen < s.v.slots; ++seen, ++pos) {
+        std::byte* e = s.v.fwd_entry(pos);
+        std::uint64_t w1;
+        if (!s.v.ready(e, pos, w1, std::memory_order_acquire)) break;
+        const auto len = static_cast<std::uint32_t>(w1);
+        if (len > s.v.slot_payload) {
+            ++invalid;
+            continue;
+        }
+        Message& m = out[got++];
+        m.data = s.v.slot(pos);
+        m.offset = s.v.slot_offset(pos);
+        m.length = len;
+        m.flags = static_cast<std::uint16_t>(ChannelView::w0(e).load(std::memory_order_relaxed) >> 48);
+        m.reserved = 0;
+        m.cookie = 0;
+        bytes += len;
+    }
+    s.peek_start = s.cons;
+    s.peek_end = pos;
+    s.peek_messages = got;
+    s.peek_invalid = invalid;
+    s.peek_bytes = bytes;
+    return got;
+}
+
+Status ChannelConsumer::consume() {
+    State& s = *s_;
+    if (s.v.mode != ChannelMode::Copy) return chan_error(EPERM, "consume() is for copy channels");
+    if (s.peek_start != s.cons) return chan_error(EINVAL, "consume() without a peek()");
+    s.peek_start = ~std::uint64_t{0};
+    if (s.peek_end == s.cons) return {};
+    s.cons = s.peek_end;
+    s.stats.messages += s.peek_messages;
+    s.stats.bytes += s.peek_bytes;
+    s.stats.invalid += s.peek_invalid;
+    s.finish_batch(true, false);
+    return {};
+}
+
+Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out) { return recv(out, {}); }
+
+Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out, std::span<const Message> give_back) {
     State& s = *s_;
     if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "recv() is for zero-copy channels: use recv_copy()");
     const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
+    bool returned = false;
+    if (!give_back.empty()) {
+        MD_TRY(s.give_back(give_back));
+        returned = true;
+    }
     const std::uint64_t start = s.cons;
     std::uint32_t got = 0;
-    bool returned = false;
     for (std::uint32_t seen = 0; got < n && seen < s.v.slots; ++seen) {
         std::byte* e = s.v.fwd_entry(s.cons);
         std::uint64_t w1;
@@ -229,21 +287,24 @@ Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out) {
         s.stats.bytes += len;
     }
     s.stats.messages += got;
-    if (s.cons != start) s.finish_batch(true, returned);
+    if (s.cons != start || returned) s.finish_batch(s.cons != start, returned);
     return got;
+}
+
+Status ChannelConsumer::State::give_back(std::span<const Message> messages) {
+    if (messages.size() > v.slots) return chan_error(EINVAL, "more messages than the ring holds");
+    MD_ASSIGN_OR_RETURN(std::uint32_t room, ret_room(static_cast<std::uint32_t>(messages.size())));
+    if (room < messages.size()) return chan_error(EAGAIN, "the return ring is full (the producer is not reclaiming)");
+    for (const Message& m : messages) put_return(m.offset, m.length, static_cast<std::uint16_t>(m.cookie));
+    stats.returned += messages.size();
+    return {};
 }
 
 Status ChannelConsumer::release(std::span<const Message> messages) {
     State& s = *s_;
     if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "release() is for zero-copy channels");
     if (messages.empty()) return {};
-    if (messages.size() > s.v.slots) return chan_error(EINVAL, "more messages than the ring holds");
-    MD_ASSIGN_OR_RETURN(std::uint32_t room, s.ret_room(static_cast<std::uint32_t>(messages.size())));
-    if (room < messages.size())
-        return chan_error(EAGAIN, "the return ring is full (the producer is not reclaiming)");
-    for (std::size_t i = 0; i < messages.size(); ++i)
-        s.put_return(messages[i].offset, messages[i].length, static_cast<std::uint16_t>(messages[i].cookie));
-    s.stats.returned += messages.size();
+    MD_TRY(s.give_back(messages));
     s.finish_batch(false, true);
     return {};
 }

@@ -12,16 +12,17 @@ ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uin
     if (mode != ChannelMode::Copy && mode != ChannelMode::ZeroCopy) return g;
     if (mode == ChannelMode::Copy && (slot_payload == 0 || slot_payload > kMaxSlotPayload)) return g;
     while ((std::uint32_t{1} << g.shift) < slots) ++g.shift;
-    g.fwd_entry_size = mode == ChannelMode::Copy
-                           ? static_cast<std::uint32_t>(round_up(kDescriptorSize + slot_payload, 64))
-                           : kDescriptorSize;
     g.fwd_offset = kChannelHeaderSize;
-    const std::uint64_t fwd_end = g.fwd_offset + std::uint64_t{slots} * g.fwd_entry_size;
+    const std::uint64_t fwd_end = round_up(g.fwd_offset + std::uint64_t{slots} * kDescriptorSize, 64);
     if (mode == ChannelMode::ZeroCopy) {
-        g.ret_offset = round_up(fwd_end, 64);
+        g.ret_offset = fwd_end;
         g.total = g.ret_offset + std::uint64_t{slots} * kDescriptorSize;
     } else {
-        g.total = fwd_end;
+        // An odd number of cache lines per slot: slots a power of two apart
+        // would all fall into the same few cache sets.
+        g.slot_stride = static_cast<std::uint32_t>(round_up(slot_payload, 64) | 64);
+        g.slots_offset = fwd_end;
+        g.total = g.slots_offset + std::uint64_t{slots} * g.slot_stride;
     }
     g.total = round_up(g.total, 64);
     g.ok = true;

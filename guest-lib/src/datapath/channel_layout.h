@@ -1,12 +1,17 @@
 // The bytes of a channel (see memdomain/channel.h): a 512-byte header of
 // 64-byte lines, each line written by one side only, then the forward ring
-// and (zero-copy) the return ring. Ring entries start with a 16-byte
-// descriptor of two words:
+// of 16-byte descriptors, then either (copy mode) one payload slot per
+// forward entry, slot_stride bytes apart (round_up(slot_payload, 64), made
+// an odd number of cache lines), or (zero-copy) the return ring of 16-byte
+// descriptors. A descriptor is two
+// words:
 //   word0 = offset (48 bits) | flags << 48
 //   word1 = length (32 bits) | token << 32 (16 bits) | marker << 48 (16 bits)
 // word1 is stored last, with release order; the marker names the lap of the
 // position it was written for, ((pos >> log2(slots)) + 1) mod 2^16, so a
-// reader knows an entry is new without reading the writer's index. Internal.
+// reader knows an entry is new without reading the writer's index. In copy
+// mode, word0's offset names the entry's own slot; the consumer ignores it
+// and computes the slot from its own geometry. Internal.
 #pragma once
 
 #include <cstddef>
@@ -41,8 +46,8 @@ struct alignas(64) ChannelHeader {
     std::uint32_t header_size;       //  12 kChannelHeaderSize
     std::uint32_t mode;              //  16 ChannelMode
     std::uint32_t slots;             //  20 power of two
-    std::uint32_t slot_payload;      //  24 Copy: inline bytes per entry; ZeroCopy: 0
-    std::uint32_t fwd_entry_size;    //  28 round_up(16 + slot_payload, 64), or 16
+    std::uint32_t slot_payload;      //  24 Copy: the largest message; ZeroCopy: 0
+    std::uint32_t slot_stride;       //  28 Copy: round_up(slot_payload, 64) | 64; ZeroCopy: 0
     std::uint32_t consumer_vector;   //  32
     std::uint32_t producer_vector;   //  36
     std::uint32_t producer;          //  40 packed attachment
@@ -71,7 +76,7 @@ static_assert(sizeof(ChannelHeader) == kChannelHeaderSize);
 static_assert(offsetof(ChannelHeader, layout_version) == 8);
 static_assert(offsetof(ChannelHeader, mode) == 16);
 static_assert(offsetof(ChannelHeader, slots) == 20);
-static_assert(offsetof(ChannelHeader, fwd_entry_size) == 28);
+static_assert(offsetof(ChannelHeader, slot_stride) == 28);
 static_assert(offsetof(ChannelHeader, producer) == 40);
 static_assert(offsetof(ChannelHeader, region_offset) == 48);
 static_assert(offsetof(ChannelHeader, consumer) == 64);
@@ -98,9 +103,10 @@ inline constexpr std::uint16_t marker_for(std::uint64_t pos, std::uint32_t shift
 struct ChannelGeometry {
     bool ok = false;
     std::uint32_t shift = 0;          // log2(slots)
-    std::uint32_t fwd_entry_size = 0;
+    std::uint32_t slot_stride = 0;    // Copy: bytes per payload slot; ZeroCopy: 0
     std::uint64_t fwd_offset = 0;     // from the channel's start
-    std::uint64_t ret_offset = 0;     // 0 in Copy mode (no return ring)
+    std::uint64_t slots_offset = 0;   // Copy: payload slot 0; ZeroCopy: 0
+    std::uint64_t ret_offset = 0;     // ZeroCopy: return entry 0; Copy: 0
     std::uint64_t total = 0;
 };
 ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload);

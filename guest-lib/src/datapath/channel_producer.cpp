@@ -55,7 +55,7 @@ void init_header(ChannelView& v, const ChannelConfig& c, const ChannelGeometry& 
     h.mode = static_cast<std::uint32_t>(c.mode);
     h.slots = c.slots;
     h.slot_payload = c.mode == ChannelMode::Copy ? c.slot_payload : 0;
-    h.fwd_entry_size = g.fwd_entry_size;
+    h.slot_stride = g.slot_stride;
     h.consumer_vector = c.consumer_vector;
     h.producer_vector = c.producer_vector;
     h.producer = pack(v.producer);
@@ -99,17 +99,7 @@ Result<ChannelProducer> ChannelProducer::create(DataArea& area, Arena& arena, st
         s->pool_is_free.assign(s->pool_count, 1);
     }
     ChannelView& v = s->v;
-    v.core = &core;
-    v.offset = *mem;
-    v.hdr = reinterpret_cast<ChannelHeader*>(core.data + *mem);
-    v.fwd = core.data + *mem + g.fwd_offset;
-    v.fwd_offset = *mem + g.fwd_offset;
-    v.ret = g.ret_offset != 0 ? core.data + *mem + g.ret_offset : nullptr;
-    v.slots = config.slots;
-    v.mask = config.slots - 1;
-    v.shift = g.shift;
-    v.stride = g.fwd_entry_size;
-    v.mode = config.mode;
+    v.place(core, *mem, g, config.slots, config.mode);
     v.slot_payload = config.mode == ChannelMode::Copy ? config.slot_payload : 0;
     v.region_offset = arena.offset();
     v.region_size = arena.size();
@@ -191,10 +181,8 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto len = static_cast<std::uint32_t>(buffers[i].size());
         if (copy) {
-            std::byte* e = s.v.fwd_entry(s.prod);
-            std::memcpy(e + kDescriptorSize, buffers[i].data(), len);
-            const std::uint64_t off = s.v.fwd_offset + std::uint64_t(s.prod & s.v.mask) * s.v.stride + kDescriptorSize;
-            s.put(off, len, 0, 0);
+            std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);
+            s.put(s.v.slot_offset(s.prod), len, 0, 0);
         } else {
             const std::uint32_t b = s.pool_free.back();
             s.pool_free.pop_back();

@@ -21,20 +21,41 @@ struct ChannelView {
     AreaCore* core = nullptr;
     ChannelHeader* hdr = nullptr;
     std::byte* fwd = nullptr;  // forward entry 0
+    std::byte* slot0 = nullptr;  // payload slot 0 (copy mode), else nullptr
     std::byte* ret = nullptr;  // return entry 0 (zero-copy), else nullptr
     std::uint64_t offset = 0;  // the channel's data-area offset
-    std::uint64_t fwd_offset = 0;  // data-area offset of forward entry 0
-    std::uint32_t slots = 0, mask = 0, shift = 0, stride = 0;
+    std::uint64_t slots_offset = 0;  // data-area offset of payload slot 0 (copy mode)
+    std::uint32_t slots = 0, mask = 0, shift = 0, slot_stride = 0;
     ChannelMode mode = ChannelMode::Copy;
     std::uint32_t slot_payload = 0;
     std::uint64_t region_offset = 0, region_size = 0;  // where zero-copy buffers may lie
     Attachment producer;
     ChannelConfig config;
 
-    std::byte* fwd_entry(std::uint64_t pos) const { return fwd + std::uint64_t(pos & mask) * stride; }
+    std::byte* fwd_entry(std::uint64_t pos) const { return fwd + std::uint64_t(pos & mask) * kDescriptorSize; }
+    // Copy mode: the payload slot of position pos, from our own geometry.
+    std::byte* slot(std::uint64_t pos) const { return slot0 + std::uint64_t(pos & mask) * slot_stride; }
+    std::uint64_t slot_offset(std::uint64_t pos) const { return slots_offset + std::uint64_t(pos & mask) * slot_stride; }
     std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & mask) * kDescriptorSize; }
     bool in_region(std::uint64_t off, std::uint64_t len) const {
         return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
+    }
+    // Points the view at a channel of geometry g built at data-area offset
+    // `at` (both ends: the producer from its config, the consumer from the
+    // geometry it computed and checked itself).
+    void place(AreaCore& c, std::uint64_t at, const ChannelGeometry& g, std::uint32_t n_slots, ChannelMode m) {
+        core = &c;
+        offset = at;
+        hdr = reinterpret_cast<ChannelHeader*>(c.data + at);
+        fwd = c.data + at + g.fwd_offset;
+        slot0 = g.slots_offset != 0 ? c.data + at + g.slots_offset : nullptr;
+        slots_offset = g.slots_offset != 0 ? at + g.slots_offset : 0;
+        ret = g.ret_offset != 0 ? c.data + at + g.ret_offset : nullptr;
+        slots = n_slots;
+        mask = n_slots - 1;
+        shift = g.shift;
+        slot_stride = g.slot_stride;
+        mode = m;
     }
     // Entry words (word0 at +0, word1 at +8).
     static std::atomic_ref<std::uint64_t> w0(std::byte* e) { return word64(e); }

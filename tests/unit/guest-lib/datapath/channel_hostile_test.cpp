@@ -90,9 +90,9 @@ TEST_F(HostileChannel, ForgedCopyEntriesLongerThanTheirSlotAreDropped) {
     ChannelProducer tx = make(c);
     ChannelConsumer rx = open();
     const auto g = detail::channel_geometry(c.mode, c.slots, c.slot_payload);
-    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 0, 7, 0, 49, 0);
-    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 1, 7, 0, 0xffffffffu, 0);
-    forge(tx.offset() + g.fwd_offset, g.fwd_entry_size, g.shift, 2, 7, 0, 48, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 0, 7, 0, 49, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 1, 7, 0, 0xffffffffu, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 2, 7, 0, 48, 0);
     std::byte b[16];
     std::uint32_t lens[4];
     std::vector<std::span<std::byte>> into(4, std::span<std::byte>(b));
@@ -101,6 +101,31 @@ TEST_F(HostileChannel, ForgedCopyEntriesLongerThanTheirSlotAreDropped) {
     EXPECT_EQ(*got, 1u);
     EXPECT_EQ(lens[0], 48u);  // full length reported, 16 bytes copied
     EXPECT_EQ(rx.stats().invalid, 2u);
+}
+
+TEST_F(HostileChannel, PeekSkipsForgedLengthsAndPointsOnlyAtItsOwnSlots) {
+    const ChannelConfig c = copy_config(8, 48);
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    const auto g = detail::channel_geometry(c.mode, c.slots, c.slot_payload);
+    // Offsets in the descriptors point far away: the consumer never uses them.
+    const std::uint64_t far = detail::kOffsetMask;
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 0, 7, far, 49, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 1, 7, far, 0xffffffffu, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 2, 7, far, 48, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 3, 7, 0, 0, 0);
+    std::vector<Message> in(8);
+    auto got = rx.peek(in);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(*got, 2u);
+    const std::byte* slots = rx_area_->data() + tx.offset() + g.slots_offset;
+    EXPECT_EQ(in[0].data, slots + 2 * g.slot_stride);
+    EXPECT_EQ(in[0].length, 48u);
+    EXPECT_EQ(in[1].data, slots + 3 * g.slot_stride);
+    EXPECT_EQ(in[1].length, 0u);
+    ASSERT_TRUE(rx.consume());
+    EXPECT_EQ(rx.stats().invalid, 2u);
+    EXPECT_EQ(rx.stats().messages, 2u);
 }
 
 TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {

@@ -24,6 +24,87 @@ TEST_F(Channels, CopyModeDeliversInOrderWithoutLossAcrossManyWrapArounds) {
     EXPECT_EQ(rx.stats().invalid, 0u);
 }
 
+TEST_F(Channels, PeekShowsPayloadsInTheirSlotsAndConsumeFreesThemInOrder) {
+    const ChannelConfig c = copy_config(8, 256);
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    std::atomic<bool> failed{false};
+    constexpr std::uint64_t kCount = 100000;
+    std::thread producer([&] {
+        std::uint64_t next = 0;
+        while (next < kCount && !failed.load()) {
+            std::vector<std::vector<std::byte>> msgs;
+            for (std::uint64_t k = 0; k < 5 && next + k < kCount; ++k) msgs.push_back(payload(next + k, length_of(next + k)));
+            std::vector<std::span<const std::byte>> spans(msgs.begin(), msgs.end());
+            auto sent = tx.send_copy(spans);
+            if (!sent) {
+                failed = true;
+                return;
+            }
+            next += *sent;
+        }
+    });
+    std::uint64_t expect = 0, peeks = 0;
+    int wrong = 0;
+    std::vector<Message> in(6);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (expect < kCount && !failed.load() && std::chrono::steady_clock::now() < deadline) {
+        auto got = rx.peek(in);
+        ASSERT_TRUE(got) << got.error().message;
+        if (*got == 0) continue;
+        std::vector<void*> first;
+        for (std::uint32_t k = 0; k < *got; ++k) first.push_back(in[k].data);
+        // A second look shows at least the same messages, in the same slots.
+        auto again = rx.peek(in);
+        ASSERT_TRUE(again);
+        ASSERT_GE(*again, *got);
+        for (std::uint32_t k = 0; k < *got; ++k)
+            if (in[k].data != first[k]) ++wrong;
+        const std::byte* lo = rx_area_->data() + tx.offset();
+        for (std::uint32_t k = 0; k < *again; ++k, ++expect) {
+            const auto* p = static_cast<const std::byte*>(in[k].data);
+            if (p < lo || p + in[k].length > lo + channel_memory_size(c)) ++wrong;  // inside the channel
+            if (in[k].length != length_of(expect) || !check(expect, p, in[k].length)) ++wrong;
+        }
+        ASSERT_TRUE(rx.consume());
+        ++peeks;
+    }
+    producer.join();
+    EXPECT_FALSE(failed.load());
+    EXPECT_EQ(expect, kCount);
+    EXPECT_EQ(wrong, 0);
+    EXPECT_EQ(rx.stats().messages, kCount);
+    EXPECT_GT(peeks, 0u);
+}
+
+TEST_F(Channels, ConsumeWithoutAPeekIsEinvalAndPeekIsForCopyChannels) {
+    ChannelProducer tx = make(copy_config(4, 64));
+    ChannelConsumer rx = open();
+    EXPECT_EQ(rx.consume().error().sys, EINVAL);
+    std::byte b[16]{};
+    std::vector<std::span<const std::byte>> two(2, std::span<const std::byte>(b));
+    ASSERT_EQ(*tx.send_copy(two), 2u);
+    std::vector<Message> in(4);
+    ASSERT_EQ(*rx.peek(in), 2u);
+    // recv_copy after a peek takes the messages itself; the peek is stale.
+    std::byte out[16];
+    std::uint32_t len;
+    std::vector<std::span<std::byte>> into(1, std::span<std::byte>(out));
+    ASSERT_EQ(*rx.recv_copy(into, std::span(&len, 1)), 1u);
+    EXPECT_EQ(rx.consume().error().sys, EINVAL);
+    ASSERT_EQ(*rx.peek(in), 1u);
+    ASSERT_TRUE(rx.consume());
+    EXPECT_EQ(rx.consume().error().sys, EINVAL);  // once
+    EXPECT_EQ(tx.unread(), 0u);
+    EXPECT_EQ(rx.stats().messages, 2u);
+
+    ChannelProducer zc = make(zero_copy_config(4, 4), "zc");
+    auto zrx = ChannelConsumer::open(*rx_area_, "zc");
+    ASSERT_TRUE(zrx);
+    EXPECT_EQ(zrx->peek(in).error().sys, EPERM);
+    EXPECT_EQ(zrx->consume().error().sys, EPERM);
+}
+
 TEST_F(Channels, ZeroCopyCopyPathUsesThePoolAndReturnsEveryBuffer) {
     const ChannelConfig c = zero_copy_config(16, 24, 256);
     ChannelProducer tx = make(c);

@@ -103,7 +103,7 @@ int dp_c_channels(const char *dir, const char *name) {
     CHECK(cfg.slots == 512 && cfg.mode == MD_CHAN_COPY && cfg.slot_payload == 2048);
     cfg.slots = 16;
     cfg.slot_payload = 100;
-    CHECK(md_chan_memory_size(&cfg) == 512 + 16 * 128);
+    CHECK(md_chan_memory_size(&cfg) == 512 + 16 * 16 + 16 * 192); /* descriptors, then 3-line slots */
     CHECK(md_chan_create(a, ar, "c.copy", &cfg, &tx) == 0);
     CHECK(md_chan_is_producer(tx) == 1);
     CHECK(md_chan_open(b, "c.copy", &rx) == 0);
@@ -125,6 +125,13 @@ int dp_c_channels(const char *dir, const char *name) {
     CHECK(md_chan_wait(rx, 10) == 0);
     struct md_chan_stats st;
     CHECK(md_chan_get_stats(tx, &st) == 0 && st.messages == 2 && st.bytes == 11 && st.wakeups == 1);
+    /* Peek, then consume: the payload seen in its slot. */
+    struct md_msg pk[2];
+    CHECK(md_chan_consume(rx) == -EINVAL);
+    CHECK(md_chan_send_copy(tx, bufs, lens, 1) == 1);
+    CHECK(md_chan_peek(rx, pk, 2) == 1 && pk[0].length == 5 && memcmp(pk[0].data, "hello", 5) == 0);
+    CHECK(md_chan_consume(rx) == 0 && md_chan_unread(tx) == 0);
+    CHECK(md_chan_peek(tx, pk, 2) == -EPERM);
 
     struct md_chan_config z;
     md_chan_config_init(&z);
@@ -145,6 +152,7 @@ int dp_c_channels(const char *dir, const char *name) {
     CHECK(md_chan_send(ztx, m, 4) == 4);
     struct md_msg r[4];
     CHECK(md_chan_recv(zrx, r, 4) == 4);
+    CHECK(md_chan_peek(zrx, pk, 2) == -EPERM && md_chan_consume(zrx) == -EPERM);
     for (int i = 0; i < 4; ++i) {
         CHECK(r[i].length == 10 && r[i].flags == i && ((char *)r[i].data)[9] == 'a' + i);
         CHECK((char *)r[i].data == (char *)md_data(db) + m[i].offset);

@@ -52,21 +52,34 @@ TEST(AreaGeometry, AnAreaTooSmallForOneArenaIsENOSPC) {
     EXPECT_EQ(fits->arena_slots, 63u);
 }
 
-TEST(ChannelGeometry, CopyEntriesHoldTheDescriptorAndThePayloadInWholeCacheLines) {
+TEST(ChannelGeometry, CopyModeHasDenseDescriptorsThenOnePayloadSlotPerEntry) {
     auto g = channel_geometry(ChannelMode::Copy, 512, 2048);
     ASSERT_TRUE(g.ok);
-    EXPECT_EQ(g.fwd_entry_size, 2112u);
     EXPECT_EQ(g.fwd_offset, kChannelHeaderSize);
+    EXPECT_EQ(g.slots_offset, kChannelHeaderSize + 512u * kDescriptorSize);
+    EXPECT_EQ(g.slot_stride, 2112u);  // 33 lines: an odd count, so slots spread over the cache sets
     EXPECT_EQ(g.ret_offset, 0u);
-    EXPECT_EQ(g.total, kChannelHeaderSize + 512u * 2112u);
-    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 48).fwd_entry_size, 64u);
-    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 49).fwd_entry_size, 128u);
+    EXPECT_EQ(g.total, kChannelHeaderSize + 512u * 16u + 512u * 2112u);
+    // Slot strides are whole cache lines, an odd number of them.
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 1).slot_stride, 64u);
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 64).slot_stride, 64u);
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 65).slot_stride, 192u);
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 1500).slot_stride, 1600u);
+    for (std::uint32_t p : {1u, 64u, 100u, 128u, 1500u, 2048u, 9000u, 65536u}) {
+        const auto s = channel_geometry(ChannelMode::Copy, 4, p).slot_stride;
+        EXPECT_GE(s, p);
+        EXPECT_EQ(s % 64, 0u);
+        EXPECT_EQ((s / 64) % 2, 1u) << p;
+    }
+    // A two-slot ring's descriptors still end on a line boundary.
+    EXPECT_EQ(channel_geometry(ChannelMode::Copy, 2, 64).slots_offset, kChannelHeaderSize + 64u);
 }
 
 TEST(ChannelGeometry, ZeroCopyHasTwoDescriptorRings) {
     auto g = channel_geometry(ChannelMode::ZeroCopy, 1024, 0);
     ASSERT_TRUE(g.ok);
-    EXPECT_EQ(g.fwd_entry_size, kDescriptorSize);
+    EXPECT_EQ(g.slot_stride, 0u);
+    EXPECT_EQ(g.slots_offset, 0u);
     EXPECT_EQ(g.ret_offset, kChannelHeaderSize + 1024u * 16u);
     EXPECT_EQ(g.total, kChannelHeaderSize + 2 * 1024u * 16u);
 }
