@@ -145,9 +145,8 @@ Receiver::Receiver(ChannelConsumer& ch, const BenchOptions& o) : ch_(ch), o_(o) 
         bufs_.assign(o.batch, std::vector<std::byte>(cap));
         into_.assign(bufs_.begin(), bufs_.end());
         lens_.resize(o.batch);
-    } else {
-        msgs_.resize(o.batch);
     }
+    msgs_.resize(o.batch);
 }
 
 Status Receiver::idle() {

@@ -3,7 +3,9 @@
 // Receiver that hide whether the channel copies or passes buffers in place.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -73,7 +75,20 @@ private:
 
 template <class F>
 Result<std::uint32_t> Receiver::poll(F&& on_message) {
-    if (!o_.zero_copy) {
+    if (!o_.zero_copy && o_.test != Test::PingPong) {
+        // Streams through peek/consume (the throughput path: batches bounded
+        // by the producer's head), still copying each message out as a
+        // receiver owning its buffers would.
+        MD_ASSIGN_OR_RETURN(std::uint32_t n, ch_.peek(msgs_));
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint32_t len = std::min<std::uint32_t>(msgs_[i].length, static_cast<std::uint32_t>(bufs_[i].size()));
+            std::memcpy(bufs_[i].data(), msgs_[i].data, len);
+            on_message(bufs_[i].data(), msgs_[i].length);
+        }
+        if (n > 0) MD_TRY(ch_.consume());
+        return n;
+    }
+    if (!o_.zero_copy) {  // a ping-pong: markers only, no head round trip
         MD_ASSIGN_OR_RETURN(std::uint32_t n, ch_.recv_copy(into_, lens_));
         for (std::uint32_t i = 0; i < n; ++i) on_message(bufs_[i].data(), lens_[i]);
         return n;

@@ -48,6 +48,10 @@ inline constexpr std::uint16_t kMaxQueues = 16;
 inline constexpr std::uint16_t kBurst = 64;            // per channel call
 inline constexpr std::uint32_t kDefaultRingSize = 1024;
 inline constexpr std::uint32_t kMaxFrame = 2048;       // slot payload / pool buffer
+// Zero-copy: frames up to this size travel in their ring entry's slot and
+// are copied out on Rx (cheaper than a pool buffer, a token, an external
+// buffer and a return for them).
+inline constexpr std::uint32_t kInlineFrame = 256;
 inline constexpr std::uint32_t kPortInfoMagic = 0x504d444e;  // "NDMP"
 inline constexpr std::uint16_t kPortInfoVersion = 1;
 inline constexpr std::uint32_t kDirTypePort = 0x4e4d5030;    // "NMP0"

@@ -56,6 +56,7 @@ ChannelConfig channel_config(const PortPrivate& p, std::uint16_t q, std::uint32_
     c.slot_payload = kMaxFrame;
     c.pool_buffers = p.args.zero_copy ? p.args.ring_size : 0;
     c.pool_buffer_size = kMaxFrame;
+    c.inline_payload = p.args.zero_copy ? kInlineFrame : 0;
     c.consumer_vector = q % vectors;
     c.producer_vector = q % vectors;
     return c;

@@ -7,12 +7,13 @@
 //   Zero-copy (zero-copy=yes): Tx sends an mbuf in place when its data lies
 //   in this process's arena (an mbuf pool made on the domain's heap:
 //   md_dpdk_heap_attach) and holds it until the other end hands it back;
-//   any other mbuf is copied once into a channel pool buffer. Rx attaches
-//   each message to an mbuf as an external buffer (no copy at all) and hands
-//   it back to the producer when the application frees that mbuf, on
-//   whatever lcore, through an MP/SC ring the next Rx burst drains; frames
-//   of at most kRxCopyBelow bytes are copied instead (cheaper than that
-//   bookkeeping) and handed back at once.
+//   a frame of at most kInlineFrame bytes is copied into its ring entry's
+//   slot (as in copy mode: nothing comes back), any other into a channel
+//   pool buffer. Rx copies small frames out and attaches each other one to
+//   an mbuf as an external buffer (no copy at all), handing it back to the
+//   producer when the application frees that mbuf, on whatever lcore,
+//   through an MP/SC ring the next Rx burst drains; what goes back travels
+//   with the next burst's consume, under one fence.
 //
 // Every burst holds its queue's lock, which only the monitor (swapping the
 // channel, never spinning) and the Rx interrupt calls take otherwise:
@@ -32,9 +33,6 @@
 namespace memdomain::dpdk::pmd {
 namespace {
 
-// Zero-copy Rx copies frames up to this size instead of attaching them.
-constexpr std::uint32_t kRxCopyBelow = 256;
-
 // Keeps q->stash full; returns how many mbufs it holds.
 std::uint16_t refill(RxQueue* q) {
     if (q->stashed < kBurst) {
@@ -50,10 +48,11 @@ void take_from_stash(RxQueue* q, std::uint16_t k) {
     q->stashed -= k;
 }
 
-// Copy mode: the ready messages are peeked in their slots, as many mbufs
-// allocated, each payload copied once, and the slots consumed. Nothing is
-// prepared for messages that are not there; when the pool is empty the
-// messages stay on the ring for the next burst.
+// Copy Rx (a copy-mode port, whatever the other end sends): the ready
+// messages are peeked, as many mbufs allocated, each payload copied once,
+// and the messages consumed; those a zero-copy producer lent (not in a
+// slot) go back with the consume. Nothing is prepared for messages that are
+// not there; when the pool is empty the messages stay on the ring.
 std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     n = std::min(n, kBurst);
     auto& msgs = q->msgs;
@@ -64,18 +63,20 @@ std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
         ++q->nombuf;
         return 0;
     }
-    std::uint16_t out = 0;
+    std::uint16_t out = 0, nback = 0;
     for (std::uint16_t i = 0; i < k; ++i) {
+        if (msgs[i].cookie != kChannelInlineCookie) q->back[nback++] = msgs[i];
         rte_mbuf* m = pkts[i];
-        // Bounded by the channel (<= its slot payload); an mbuf too small
-        // for it, or an empty message, is not a frame we can deliver.
+        // Bounded by the channel (its slot, or the producer's arena); an
+        // mbuf too small for it, or an empty message, is not a frame we can
+        // deliver.
         const std::uint32_t len = msgs[i].length;
         if (len == 0 || len > rte_pktmbuf_tailroom(m)) {
             ++q->oversized;
             rte_pktmbuf_free(m);
             continue;
         }
-        // DPDK's own copy: a third faster here than the C library's for
+        // DPDK's own copy: a fifth faster here than the C library's for
         // 1500-byte frames out of lines another core just wrote.
         rte_memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
         m->data_len = static_cast<std::uint16_t>(len);
@@ -84,7 +85,9 @@ std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
         q->bytes += len;
         pkts[out++] = m;
     }
-    (void)q->ch->consume();
+    // A failed hand-back (EAGAIN: the producer is not reclaiming) must not
+    // show the frames again: they are consumed anyway.
+    if (!q->ch->consume({q->back.data(), nback})) (void)q->ch->consume();
     q->packets += out;
     return out;
 }
@@ -113,47 +116,57 @@ void zc_collect(RxQueue* q) {
 
 std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     zc_collect(q);
-    n = std::min<std::uint16_t>({n, kBurst, refill(q), static_cast<std::uint16_t>(std::min<std::size_t>(q->zc_free.size(), kBurst))});
-    if (n == 0 && q->nback == 0) return 0;
+    // Bounded by the mbufs at hand, the free slots, and the room left in
+    // q->back for this burst's copied frames.
+    n = std::min<std::uint16_t>({n, kBurst, refill(q),
+                                 static_cast<std::uint16_t>(std::min<std::size_t>(q->zc_free.size(), kBurst)),
+                                 static_cast<std::uint16_t>(q->back.size() - q->nback)});
     auto& msgs = q->msgs;
-    auto got = q->ch->recv({msgs.data(), n}, {q->back.data(), q->nback});
-    if (!got) return 0;  // q->back stays for the next burst (EAGAIN: the producer is not reclaiming)
-    q->nback = 0;
-    if (*got == 0) return 0;
+    auto got = q->ch->peek({msgs.data(), n});
+    if (!got) return 0;
     const std::uint16_t k = static_cast<std::uint16_t>(*got);
+    std::uint16_t out = 0;
     for (std::uint16_t i = 0; i < k; ++i) {
         rte_mbuf* m = q->stash[i];
-        // The length is bounded by the channel (inside the producer's arena)
-        // and by a frame's size here.
+        // The length is bounded by the channel (its slot, or the producer's
+        // arena) and by a frame's size here.
         const std::uint16_t len = static_cast<std::uint16_t>(std::min<std::uint32_t>(msgs[i].length, kMaxFrame));
+        const bool in_slot = msgs[i].cookie == kChannelInlineCookie;
+        if ((in_slot || len <= kInlineFrame) && len <= rte_pktmbuf_tailroom(m)) {
+            // Small frames (in their slot, or lent by a producer that does
+            // not inline them): copied, and a lent one goes back below.
+            rte_memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
+            if (!in_slot) q->back[q->nback++] = msgs[i];
+        } else if (in_slot) {  // its slot is reused, so it cannot be attached: too big for the mbuf
+            ++q->oversized;
+            rte_pktmbuf_free(m);
+            continue;
+        } else {
+            const std::uint32_t idx = q->zc_free.back();
+            q->zc_free.pop_back();
+            RxQueue::ZcSlot& s = q->zc[idx];
+            s.msg = msgs[i];
+            s.generation = q->generation;
+            s.shinfo.free_cb = zc_mbuf_freed;
+            s.shinfo.fcb_opaque = &s;
+            rte_mbuf_ext_refcnt_set(&s.shinfo, 1);
+            rte_pktmbuf_attach_extbuf(m, msgs[i].data, RTE_BAD_IOVA, len, &s.shinfo);
+            ++q->zero_copy;
+        }
         m->port = q->port->port_id;
         m->data_len = len;
         m->pkt_len = len;
         q->bytes += len;
-        pkts[i] = m;
-        if (len <= kRxCopyBelow && len <= rte_pktmbuf_tailroom(m)) {
-            // Small frames: a copy costs less than an external buffer's
-            // bookkeeping; the message goes back with the next burst.
-            rte_memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
-            q->back[q->nback++] = msgs[i];
-            continue;
-        }
-        const std::uint32_t idx = q->zc_free.back();
-        q->zc_free.pop_back();
-        RxQueue::ZcSlot& s = q->zc[idx];
-        s.msg = msgs[i];
-        s.generation = q->generation;
-        s.shinfo.free_cb = zc_mbuf_freed;
-        s.shinfo.fcb_opaque = &s;
-        rte_mbuf_ext_refcnt_set(&s.shinfo, 1);
-        rte_pktmbuf_attach_extbuf(m, msgs[i].data, RTE_BAD_IOVA, len, &s.shinfo);
-        m->data_len = len;
-        m->pkt_len = len;
-        ++q->zero_copy;
+        pkts[out++] = m;
     }
+    // Takes the messages off the ring and hands back, under one fence, what
+    // was freed or copied; on failure (EAGAIN: the producer is not
+    // reclaiming) q->back stays for the next burst.
+    if (q->ch->consume({q->back.data(), q->nback})) q->nback = 0;
+    else (void)q->ch->consume();
     take_from_stash(q, k);
-    q->packets += k;
-    return k;
+    q->packets += out;
+    return out;
 }
 
 // Copies a (possibly multi-segment) frame into dst; returns its length.
@@ -176,6 +189,13 @@ std::uint16_t drop_oversized(TxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     return i;
 }
 
+// Zero-copy Tx: whether a frame goes in place (single-segment, in our
+// arena, bigger than an inline frame: a small one costs less copied into
+// its slot than lent and handed back).
+bool goes_in_place(const DomainHeap& heap, const rte_mbuf* m) {
+    return m->nb_segs == 1 && m->data_len > kInlineFrame && heap.contains(rte_pktmbuf_mtod(m, const void*), m->data_len);
+}
+
 // One batch of copy Tx (send_copy: into the entries' slots in Copy mode,
 // into library pool buffers in ZeroCopy mode): frames up to the next
 // oversized one, the 9th
@@ -190,7 +210,7 @@ std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& 
         rte_mbuf* m = pkts[k];
         if (m->pkt_len > kMaxFrame) break;
         if (m->nb_segs == 1) {
-            if (stop_at_in_place && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len)) break;
+            if (stop_at_in_place && goes_in_place(heap, m)) break;
             bufs[k] = {rte_pktmbuf_mtod(m, const std::byte*), m->data_len};
         } else {
             if (scratch == q->scratch->size()) break;
@@ -218,7 +238,7 @@ std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bo
     for (; k < n; ++k) {
         rte_mbuf* m = pkts[k];
         void* data = rte_pktmbuf_mtod(m, void*);
-        if (m->pkt_len > kMaxFrame || m->nb_segs != 1 || !heap.contains(data, m->data_len)) break;
+        if (m->pkt_len > kMaxFrame || !goes_in_place(heap, m)) break;
         msgs[k] = Message{data, heap.offset_of(data), m->data_len, 0, 0, reinterpret_cast<std::uint64_t>(m)};
     }
     if (k == 0) return 0;
@@ -253,8 +273,7 @@ std::uint16_t tx_frames(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool zero_
         done += drop_oversized(q, pkts + done, n - done);
         if (done == n) break;
         rte_mbuf* m = pkts[done];
-        const bool in_place =
-            zero_copy && m->nb_segs == 1 && heap.contains(rte_pktmbuf_mtod(m, void*), m->data_len);
+        const bool in_place = zero_copy && goes_in_place(heap, m);
         const std::uint16_t s = in_place ? tx_in_place_batch(q, pkts + done, n - done, full)
                                          : tx_copy_batch(q, pkts + done, n - done, full, zero_copy);
         q->packets += s;

@@ -24,13 +24,20 @@
 //     recv_copy copies out, or peek() shows the payloads in their slots
 //     and consume() gives the slots back (one copy, into the caller's own
 //     buffers, with no scratch list to prepare). There are no returns.
+//     peek() is the throughput path: it looks only as far as the
+//     producer's published head, so it never pulls a descriptor line the
+//     producer is still filling; recv_copy() and recv() poll the markers
+//     alone, the latency path (no head round trip before a lone message).
 //   - ZeroCopy: descriptors point at buffers anywhere in the producer's
 //     arena (the library's pool from alloc(), or the application's own, e.g.
 //     a DPDK mempool in that arena). The consumer reads the payload in
 //     place and release()s it; the producer reclaim()s it. Every message in
 //     flight holds a token (at most `slots` in flight), and the producer
 //     checks each return against its private record of what it sent: a
-//     hostile consumer can return only what it was given, once.
+//     hostile consumer can return only what it was given, once. With
+//     inline_payload, send_copy() puts small messages in a slot of their
+//     own entry instead, as copy mode does (no pool buffer, no token, no
+//     return), and the consumer reads with peek()/consume() or recv_copy().
 //
 // Sleeping (Wait::Doorbell): a reader that finds nothing sets its "sleeping"
 // word, issues a full fence, checks the ring again, and only then waits for
@@ -71,6 +78,9 @@
 namespace memdomain {
 
 inline constexpr std::uint32_t kChannelMaxSlots = 32768;
+// The cookie of a message peek() shows in its ring entry's slot (copy mode,
+// and zero-copy inline messages): valid until consume(), never released.
+inline constexpr std::uint64_t kChannelInlineCookie = ~std::uint64_t{0};
 inline constexpr std::uint32_t kChannelLayoutVersion = 2;
 
 enum class ChannelMode : std::uint32_t { Copy = 0, ZeroCopy = 1 };
@@ -87,6 +97,11 @@ struct ChannelConfig {
     // sends its own buffers (anywhere in the producer's arena).
     std::uint32_t pool_buffers = 0;
     std::uint32_t pool_buffer_size = 2048;
+    // ZeroCopy: send_copy() puts messages up to this many bytes (at most
+    // 65536) in a slot of their own ring entry, as copy mode does: no pool
+    // buffer, no token, nothing comes back. The consumer then reads with
+    // peek()/consume() or recv_copy() (recv() refuses: EPERM). 0: none.
+    std::uint32_t inline_payload = 0;
     // The doorbell vectors each end sleeps on (< the domain's vectors).
     std::uint32_t consumer_vector = 0;
     std::uint32_t producer_vector = 0;
@@ -229,18 +244,23 @@ public:
     // into.size(). Returns how many (0: empty). ZeroCopy messages are
     // released as they are copied.
     Result<std::uint32_t> recv_copy(std::span<const std::span<std::byte>> into, std::span<std::uint32_t> lengths);
-    // Copy: up to out.size() messages without taking them off the ring:
-    // data points at each payload in its slot (length <= slot_payload;
-    // longer entries are skipped and counted invalid at consume()), valid
-    // until consume(). Peeking again before consume() shows the same
-    // messages (and any new ones). EPERM in ZeroCopy mode.
+    // Up to out.size() messages without taking them off the ring. A message
+    // in its entry's slot (copy mode; zero-copy inline) has cookie
+    // kChannelInlineCookie and is valid until consume(); a zero-copy
+    // message in place is valid until release(), as from recv(). Entries
+    // with impossible lengths or ranges are skipped and counted invalid (a
+    // zero-copy one at the front goes straight back to its producer, as in
+    // recv()). Peeking again before consume() shows the same messages (and
+    // any new ones).
     Result<std::uint32_t> peek(std::span<Message> out);
-    // Copy: takes everything the last peek() showed off the ring; the
-    // producer may reuse those slots from then on. EINVAL when nothing was
-    // peeked since the last consume() or recv_copy().
-    Status consume();
+    // Takes everything the last peek() showed off the ring; the producer
+    // may reuse those slots from then on. With give_back, hands those
+    // zero-copy messages back first, as release() does (all or none), under
+    // the same fence. EINVAL when nothing was peeked since the last
+    // consume(), recv() or recv_copy().
+    Status consume(std::span<const Message> give_back = {});
     // ZeroCopy: up to out.size() messages, payload in place. Returns how
-    // many. EPERM in Copy mode.
+    // many. EPERM in Copy mode, and on a channel with inline slots.
     Result<std::uint32_t> recv(std::span<Message> out);
     // The same, after handing give_back back as release() does (all or
     // none; its errors, and then nothing is received): one fence and at

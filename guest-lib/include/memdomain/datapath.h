@@ -181,7 +181,8 @@ struct md_chan_config {
     uint32_t pool_buffer_size; /* multiple of 64 (2048) */
     uint32_t consumer_vector;  /* doorbell vectors the ends sleep on (0, 0) */
     uint32_t producer_vector;
-    uint32_t reserved0;
+    uint32_t inline_payload;   /* zero-copy: send_copy puts messages up to this
+                                  size in their ring entry's slot (0: none) */
     uint64_t memory_offset;    /* 0: allocate the rings from the arena; else
                                   build them in place there (64-byte aligned,
                                   md_chan_memory_size() bytes, inside the arena) */
@@ -252,11 +253,13 @@ int md_chan_recover(struct md_chan *ch);
  * lens[i]. */
 int md_chan_recv_copy(struct md_chan *ch, void *const *bufs, const uint32_t *caps, uint32_t *lens, uint32_t n);
 int md_chan_recv(struct md_chan *ch, struct md_msg *out, uint32_t cap);
-/* Copy mode: md_chan_peek shows up to cap messages in their slots without
- * taking them (valid until md_chan_consume, which takes everything the last
- * peek showed). peek returns how many; consume returns 0, or -EINVAL
- * (nothing peeked since the last consume or recv_copy). Both -EPERM in
- * zero-copy mode. */
+/* md_chan_peek shows up to cap messages without taking them: those in their
+ * ring entry's slot (copy mode; zero-copy inline) have cookie
+ * MD_CHAN_INLINE_COOKIE and are valid until md_chan_consume, which takes
+ * everything the last peek showed; zero-copy ones in place stay valid until
+ * md_chan_release. peek returns how many; consume returns 0, or -EINVAL
+ * (nothing peeked since the last consume, recv or recv_copy). */
+#define MD_CHAN_INLINE_COOKIE UINT64_MAX
 int md_chan_peek(struct md_chan *ch, struct md_msg *out, uint32_t cap);
 int md_chan_consume(struct md_chan *ch);
 /* Hands all n messages back, or none. Returns 0, or -EPERM (wrong end or

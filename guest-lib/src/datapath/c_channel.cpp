@@ -18,6 +18,7 @@ memdomain::ChannelConfig to_cpp(const md_chan_config* c) {
     o.slot_payload = c->slot_payload;
     o.pool_buffers = c->pool_buffers;
     o.pool_buffer_size = c->pool_buffer_size;
+    o.inline_payload = c->inline_payload;
     o.consumer_vector = c->consumer_vector;
     o.producer_vector = c->producer_vector;
     o.memory_offset = c->memory_offset;
@@ -92,6 +93,7 @@ int md_chan_get_config(const struct md_chan* ch, struct md_chan_config* out) {
     out->slot_payload = c.slot_payload;
     out->pool_buffers = c.pool_buffers;
     out->pool_buffer_size = c.pool_buffer_size;
+    out->inline_payload = c.inline_payload;
     out->consumer_vector = c.consumer_vector;
     out->producer_vector = c.producer_vector;
     out->memory_offset = c.memory_offset;

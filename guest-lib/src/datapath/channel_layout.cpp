@@ -10,18 +10,21 @@ ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uin
     ChannelGeometry g;
     if (slots < 2 || slots > kChannelMaxSlots || !is_pow2(slots)) return g;
     if (mode != ChannelMode::Copy && mode != ChannelMode::ZeroCopy) return g;
-    if (mode == ChannelMode::Copy && (slot_payload == 0 || slot_payload > kMaxSlotPayload)) return g;
+    if (mode == ChannelMode::Copy && slot_payload == 0) return g;
+    if (slot_payload > kMaxSlotPayload) return g;
     while ((std::uint32_t{1} << g.shift) < slots) ++g.shift;
     g.fwd_offset = kChannelHeaderSize;
     const std::uint64_t fwd_end = round_up(g.fwd_offset + std::uint64_t{slots} * kDescriptorSize, 64);
+    g.total = fwd_end;
     if (mode == ChannelMode::ZeroCopy) {
         g.ret_offset = fwd_end;
-        g.total = g.ret_offset + std::uint64_t{slots} * kDescriptorSize;
-    } else {
+        g.total = round_up(g.ret_offset + std::uint64_t{slots} * kDescriptorSize, 64);
+    }
+    if (slot_payload != 0) {  // Copy, or ZeroCopy with inline slots
         // An odd number of cache lines per slot: slots a power of two apart
         // would all fall into the same few cache sets.
         g.slot_stride = static_cast<std::uint32_t>(round_up(slot_payload, 64) | 64);
-        g.slots_offset = fwd_end;
+        g.slots_offset = g.total;
         g.total = g.slots_offset + std::uint64_t{slots} * g.slot_stride;
     }
     g.total = round_up(g.total, 64);
@@ -30,7 +33,7 @@ ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uin
 }
 
 std::uint64_t channel_memory_size_impl(const ChannelConfig& c) {
-    const ChannelGeometry g = channel_geometry(c.mode, c.slots, c.slot_payload);
+    const ChannelGeometry g = channel_geometry(c.mode, c.slots, slot_bytes(c));
     return g.ok ? g.total : 0;
 }
 

@@ -1,9 +1,10 @@
 // The bytes of a channel (see memdomain/channel.h): a 512-byte header of
 // 64-byte lines, each line written by one side only, then the forward ring
-// of 16-byte descriptors, then either (copy mode) one payload slot per
-// forward entry, slot_stride bytes apart (round_up(slot_payload, 64), made
-// an odd number of cache lines), or (zero-copy) the return ring of 16-byte
-// descriptors. A descriptor is two
+// of 16-byte descriptors, then (zero-copy) the return ring of 16-byte
+// descriptors, then (copy mode, and zero-copy with inline_payload) one
+// payload slot per forward entry, slot_stride bytes apart
+// (round_up(payload, 64), made an odd number of cache lines). A zero-copy
+// message in its slot carries token kInlineToken and never comes back. A descriptor is two
 // words:
 //   word0 = offset (48 bits) | flags << 48
 //   word1 = length (32 bits) | token << 32 (16 bits) | marker << 48 (16 bits)
@@ -46,8 +47,8 @@ struct alignas(64) ChannelHeader {
     std::uint32_t header_size;       //  12 kChannelHeaderSize
     std::uint32_t mode;              //  16 ChannelMode
     std::uint32_t slots;             //  20 power of two
-    std::uint32_t slot_payload;      //  24 Copy: the largest message; ZeroCopy: 0
-    std::uint32_t slot_stride;       //  28 Copy: round_up(slot_payload, 64) | 64; ZeroCopy: 0
+    std::uint32_t slot_payload;      //  24 Copy: the largest message; ZeroCopy: the largest inline one, or 0
+    std::uint32_t slot_stride;       //  28 round_up(slot_payload, 64) | 64, or 0 without slots
     std::uint32_t consumer_vector;   //  32
     std::uint32_t producer_vector;   //  36
     std::uint32_t producer;          //  40 packed attachment
@@ -103,12 +104,22 @@ inline constexpr std::uint16_t marker_for(std::uint64_t pos, std::uint32_t shift
 struct ChannelGeometry {
     bool ok = false;
     std::uint32_t shift = 0;          // log2(slots)
-    std::uint32_t slot_stride = 0;    // Copy: bytes per payload slot; ZeroCopy: 0
+    std::uint32_t slot_stride = 0;    // bytes per payload slot; 0 without slots
     std::uint64_t fwd_offset = 0;     // from the channel's start
-    std::uint64_t slots_offset = 0;   // Copy: payload slot 0; ZeroCopy: 0
+    std::uint64_t slots_offset = 0;   // payload slot 0; 0 without slots
     std::uint64_t ret_offset = 0;     // ZeroCopy: return entry 0; Copy: 0
     std::uint64_t total = 0;
 };
+// slot_payload: Copy, the largest message (1..65536); ZeroCopy, the
+// largest inline message (0: no slots).
 ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload);
+// The payload a config gives each slot: slot_payload in Copy mode,
+// inline_payload in ZeroCopy mode.
+inline std::uint32_t slot_bytes(const ChannelConfig& c) {
+    return c.mode == ChannelMode::Copy ? c.slot_payload : c.inline_payload;
+}
+// The token of a zero-copy message that travels in its entry's slot (no
+// pool buffer, no return); real tokens are < kChannelMaxSlots.
+inline constexpr std::uint16_t kInlineToken = 0xffff;
 
 }  // namespace memdomain::detail

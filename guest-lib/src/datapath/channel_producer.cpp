@@ -17,7 +17,7 @@ Error chan_error(int err, const std::string& what) { return make_error("channel:
 Status check_config(const ChannelConfig& c, const AreaCore& core) {
     if (channel_memory_size(c) == 0)
         return chan_error(EINVAL, "config: slots must be a power of two in 2.." + std::to_string(kChannelMaxSlots) +
-                                      ", slot_payload 1..65536 in copy mode");
+                                      ", slot_payload 1..65536 in copy mode, inline_payload up to 65536");
     if (c.consumer_vector >= core.port->vectors() || c.producer_vector >= core.port->vectors())
         return chan_error(EINVAL, "config: a vector is >= the domain's " + std::to_string(core.port->vectors()));
     if (c.mode == ChannelMode::ZeroCopy && c.pool_buffers > 0 &&
@@ -54,7 +54,7 @@ void init_header(ChannelView& v, const ChannelConfig& c, const ChannelGeometry& 
     h.header_size = kChannelHeaderSize;
     h.mode = static_cast<std::uint32_t>(c.mode);
     h.slots = c.slots;
-    h.slot_payload = c.mode == ChannelMode::Copy ? c.slot_payload : 0;
+    h.slot_payload = slot_bytes(c);
     h.slot_stride = g.slot_stride;
     h.consumer_vector = c.consumer_vector;
     h.producer_vector = c.producer_vector;
@@ -73,7 +73,7 @@ Result<ChannelProducer> ChannelProducer::create(DataArea& area, Arena& arena, st
     if (!core.writable) return chan_error(EROFS, "read-only peer cannot create a channel");
     if (!arena.owned()) return chan_error(EINVAL, "the arena is not ours (released, or taken over)");
     MD_TRY(check_config(config, core));
-    const ChannelGeometry g = channel_geometry(config.mode, config.slots, config.slot_payload);
+    const ChannelGeometry g = channel_geometry(config.mode, config.slots, slot_bytes(config));
     auto s = std::make_unique<State>();
     s->arena = &arena;
     s->name = std::string(name);
@@ -100,7 +100,7 @@ Result<ChannelProducer> ChannelProducer::create(DataArea& area, Arena& arena, st
     }
     ChannelView& v = s->v;
     v.place(core, *mem, g, config.slots, config.mode);
-    v.slot_payload = config.mode == ChannelMode::Copy ? config.slot_payload : 0;
+    v.slot_payload = slot_bytes(config);
     v.region_offset = arena.offset();
     v.region_size = arena.size();
     v.producer = core.self;
@@ -147,7 +147,7 @@ void ChannelProducer::State::put(std::uint64_t offset, std::uint32_t length, std
 }
 
 void ChannelProducer::State::finish_batch() {
-    word64(&v.hdr->fwd_head).store(prod, std::memory_order_relaxed);
+    word64(&v.hdr->fwd_head).store(prod, std::memory_order_release);
     const std::uint64_t c = word64(&v.hdr->consumer).load(std::memory_order_relaxed);
     if ((c & kConsumerKindMask) != kConsumerAttached) return;
     if (wake_if_sleeping(*v.core, &v.hdr->consumer_sleeping, unpack(static_cast<std::uint32_t>(c)).id,
@@ -166,8 +166,9 @@ Message ChannelProducer::State::pool_message(std::uint32_t index) const {
 Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const std::byte>> buffers) {
     State& s = *s_;
     const bool copy = s.v.mode == ChannelMode::Copy;
-    if (!copy && s.pool_count == 0) return chan_error(ENOBUFS, "zero-copy channel without a pool: use send()");
-    const std::uint32_t limit = copy ? s.v.slot_payload : s.pool_size;
+    if (!copy && s.pool_count == 0 && s.v.slot_payload == 0)
+        return chan_error(ENOBUFS, "zero-copy channel without a pool or inline slots: use send()");
+    const std::uint32_t limit = copy ? s.v.slot_payload : std::max(s.pool_size, s.v.slot_payload);
     for (const auto& b : buffers)
         if (b.size() > limit)
             return chan_error(EMSGSIZE, "a " + std::to_string(b.size()) + "-byte message exceeds the " +
@@ -175,14 +176,23 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
     const auto want = static_cast<std::uint32_t>(buffers.size() < kChannelMaxSlots ? buffers.size() : kChannelMaxSlots);
     MD_ASSIGN_OR_RETURN(std::uint32_t n, s.room(want));
     if (!copy) {
+        // Messages up to the inline size go in their slots: no pool buffer,
+        // no token. The others need both, counted from the front.
+        std::uint32_t pooled = 0, k = 0;
         if (s.pool_free.size() < n || s.free_tokens.size() < n) s.drain_returns();
-        n = static_cast<std::uint32_t>(std::min<std::size_t>({n, s.pool_free.size(), s.free_tokens.size()}));
+        const std::size_t can = std::min(s.pool_free.size(), s.free_tokens.size());
+        for (; k < n; ++k) {
+            if (buffers[k].size() <= s.v.slot_payload) continue;
+            if (pooled == can || buffers[k].size() > s.pool_size) break;
+            ++pooled;
+        }
+        n = k;
     }
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto len = static_cast<std::uint32_t>(buffers[i].size());
-        if (copy) {
+        if (copy || len <= s.v.slot_payload) {
             std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);
-            s.put(s.v.slot_offset(s.prod), len, 0, 0);
+            s.put(s.v.slot_offset(s.prod), len, 0, copy ? 0 : kInlineToken);
         } else {
             const std::uint32_t b = s.pool_free.back();
             s.pool_free.pop_back();

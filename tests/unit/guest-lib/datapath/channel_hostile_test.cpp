@@ -115,6 +115,11 @@ TEST_F(HostileChannel, PeekSkipsForgedLengthsAndPointsOnlyAtItsOwnSlots) {
     forge(tx.offset() + g.fwd_offset, 16, g.shift, 2, 7, far, 48, 0);
     forge(tx.offset() + g.fwd_offset, 16, g.shift, 3, 7, 0, 0, 0);
     std::vector<Message> in(8);
+    // peek() looks only as far as the producer's head says; an impossible
+    // head is ignored (the markers decide).
+    word64(&header(tx)->fwd_head).store(0);
+    EXPECT_EQ(*rx.peek(in), 0u);
+    word64(&header(tx)->fwd_head).store(~std::uint64_t{0});
     auto got = rx.peek(in);
     ASSERT_TRUE(got);
     ASSERT_EQ(*got, 2u);
@@ -126,6 +131,42 @@ TEST_F(HostileChannel, PeekSkipsForgedLengthsAndPointsOnlyAtItsOwnSlots) {
     ASSERT_TRUE(rx.consume());
     EXPECT_EQ(rx.stats().invalid, 2u);
     EXPECT_EQ(rx.stats().messages, 2u);
+}
+
+TEST_F(HostileChannel, ZeroCopyPeekNeverShowsAForgedRangeOrAnOversizedInlineMessage) {
+    ChannelConfig c = zero_copy_config(16, 8);
+    c.inline_payload = 64;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    const auto g = detail::channel_geometry(c.mode, c.slots, c.inline_payload);
+    const std::uint64_t fwd = tx.offset() + g.fwd_offset;
+    const std::uint64_t a = arena_->offset();
+    // 0: a range outside the arena (at the front: handed straight back);
+    // 1: inline, too long for its slot; 2: inline, fine; 3: a good range;
+    // 4: a range outside the arena behind shown messages (ends the peek).
+    forge(fwd, 16, g.shift, 0, 15, 0, 64, 3);
+    forge(fwd, 16, g.shift, 1, 15, 0, 65, detail::kInlineToken);
+    forge(fwd, 16, g.shift, 2, 15, 0, 64, detail::kInlineToken);
+    forge(fwd, 16, g.shift, 3, 15, a + 128, 64, 5);
+    forge(fwd, 16, g.shift, 4, 15, 0, 64, 6);
+    word64(&header(tx)->fwd_head).store(5);
+    std::vector<Message> in(16);
+    auto got = rx.peek(in);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(*got, 2u);
+    const std::byte* slots = rx_area_->data() + tx.offset() + g.slots_offset;
+    EXPECT_EQ(in[0].data, slots + 2 * g.slot_stride);  // its own slot, whatever the descriptor says
+    EXPECT_EQ(in[0].cookie, kChannelInlineCookie);
+    EXPECT_EQ(in[1].offset, a + 128);
+    EXPECT_TRUE(inside_arena(in[1]));
+    EXPECT_EQ(rx.stats().invalid, 1u);  // entry 0, returned already
+    ASSERT_TRUE(rx.consume());
+    EXPECT_EQ(rx.stats().invalid, 2u);  // entry 1
+    auto next = rx.peek(in);  // entry 4 leads now: handed back, nothing shown
+    ASSERT_TRUE(next);
+    EXPECT_EQ(*next, 0u);
+    EXPECT_EQ(rx.stats().invalid, 3u);
+    EXPECT_EQ(rx.stats().returned, 2u);
 }
 
 TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {

@@ -77,7 +77,7 @@ TEST_F(Channels, PeekShowsPayloadsInTheirSlotsAndConsumeFreesThemInOrder) {
     EXPECT_GT(peeks, 0u);
 }
 
-TEST_F(Channels, ConsumeWithoutAPeekIsEinvalAndPeekIsForCopyChannels) {
+TEST_F(Channels, ConsumeWithoutAPeekIsEinvalAndCopyChannelsHaveNothingToGiveBack) {
     ChannelProducer tx = make(copy_config(4, 64));
     ChannelConsumer rx = open();
     EXPECT_EQ(rx.consume().error().sys, EINVAL);
@@ -98,11 +98,79 @@ TEST_F(Channels, ConsumeWithoutAPeekIsEinvalAndPeekIsForCopyChannels) {
     EXPECT_EQ(tx.unread(), 0u);
     EXPECT_EQ(rx.stats().messages, 2u);
 
-    ChannelProducer zc = make(zero_copy_config(4, 4), "zc");
-    auto zrx = ChannelConsumer::open(*rx_area_, "zc");
-    ASSERT_TRUE(zrx);
-    EXPECT_EQ(zrx->peek(in).error().sys, EPERM);
-    EXPECT_EQ(zrx->consume().error().sys, EPERM);
+    ASSERT_EQ(*tx.send_copy(two), 2u);
+    ASSERT_EQ(*rx.peek(in), 2u);
+    EXPECT_EQ(in[0].cookie, kChannelInlineCookie);
+    EXPECT_EQ(rx.consume(std::span(in).subspan(0, 1)).error().sys, EPERM);  // and nothing is consumed
+    EXPECT_EQ(tx.unread(), 2u);
+    ASSERT_TRUE(rx.consume());
+    EXPECT_EQ(tx.unread(), 0u);
+}
+
+// Zero-copy with inline slots: small messages travel in their entry's slot
+// (no pool buffer, no return), bigger ones in pool buffers; the consumer
+// peeks both, copies what it wants, and gives the pool buffers back with
+// consume(). Every pool buffer comes home; recv() refuses such a channel.
+TEST_F(Channels, ZeroCopyInlineSlotsCarrySmallMessagesAndPoolBuffersTheRest) {
+    ChannelConfig c = zero_copy_config(16, 8, 512);
+    c.inline_payload = 128;
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    std::vector<Message> in(16);
+    EXPECT_EQ(rx.recv(in).error().sys, EPERM);
+    std::atomic<bool> failed{false};
+    constexpr std::uint64_t kCount = 50000;
+    std::thread producer([&] {
+        std::uint64_t next = 0;
+        while (next < kCount && !failed.load()) {
+            std::vector<std::vector<std::byte>> msgs;
+            for (std::uint64_t k = 0; k < 6 && next + k < kCount; ++k)
+                msgs.push_back(payload(next + k, 1 + (next + k) * 37 % 400));  // 1..400 bytes: both kinds
+            std::vector<std::span<const std::byte>> spans(msgs.begin(), msgs.end());
+            auto sent = tx.send_copy(spans);
+            if (!sent) {
+                failed = true;
+                return;
+            }
+            next += *sent;
+        }
+    });
+    std::uint64_t expect = 0, inline_seen = 0, pooled_seen = 0;
+    int wrong = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (expect < kCount && !failed.load() && std::chrono::steady_clock::now() < deadline) {
+        auto got = rx.peek(in);
+        ASSERT_TRUE(got) << got.error().message;
+        std::vector<Message> back;
+        for (std::uint32_t k = 0; k < *got; ++k, ++expect) {
+            const std::uint32_t want = 1 + expect * 37 % 400;
+            if (in[k].length != want || !check(expect, static_cast<const std::byte*>(in[k].data), want)) ++wrong;
+            if (in[k].cookie == kChannelInlineCookie) {
+                ++inline_seen;
+                if (want > 128) ++wrong;
+            } else {
+                ++pooled_seen;
+                if (want <= 128) ++wrong;
+                back.push_back(in[k]);
+            }
+        }
+        ASSERT_TRUE(rx.consume(back));
+    }
+    producer.join();
+    EXPECT_FALSE(failed.load());
+    EXPECT_EQ(expect, kCount);
+    EXPECT_EQ(wrong, 0);
+    EXPECT_GT(inline_seen, 0u);
+    EXPECT_GT(pooled_seen, 0u);
+    EXPECT_EQ(rx.stats().returned, pooled_seen);
+    // Every pool buffer can be taken again once the last returns are in.
+    std::vector<Message> all(8);
+    std::uint32_t taken = 0;
+    ASSERT_TRUE(eventually([&] {
+        auto n = tx.alloc(std::span(all).subspan(taken));
+        if (n) taken += *n;
+        return taken == 8;
+    }));
 }
 
 TEST_F(Channels, ZeroCopyCopyPathUsesThePoolAndReturnsEveryBuffer) {

@@ -152,7 +152,7 @@ int dp_c_channels(const char *dir, const char *name) {
     CHECK(md_chan_send(ztx, m, 4) == 4);
     struct md_msg r[4];
     CHECK(md_chan_recv(zrx, r, 4) == 4);
-    CHECK(md_chan_peek(zrx, pk, 2) == -EPERM && md_chan_consume(zrx) == -EPERM);
+    CHECK(md_chan_peek(zrx, pk, 2) == 0 && md_chan_consume(zrx) == 0); /* recv took them all */
     for (int i = 0; i < 4; ++i) {
         CHECK(r[i].length == 10 && r[i].flags == i && ((char *)r[i].data)[9] == 'a' + i);
         CHECK((char *)r[i].data == (char *)md_data(db) + m[i].offset);
