@@ -76,6 +76,27 @@ protected:
     std::optional<Arena> arena_;
 };
 
+// A producer thread sending numbered messages 0..n-1 (length length(i)) by
+// send_copy in batches of `batch`, busy; sets `failed` on an error.
+template <class Length>
+std::thread send_numbered(ChannelProducer& tx, std::uint64_t n, std::uint64_t batch, Length length,
+                          std::atomic<bool>& failed) {
+    return std::thread([&tx, n, batch, length, &failed] {
+        std::uint64_t next = 0;
+        while (next < n && !failed.load()) {
+            std::vector<std::vector<std::byte>> msgs;
+            for (std::uint64_t k = 0; k < batch && next + k < n; ++k) msgs.push_back(payload(next + k, length(next + k)));
+            std::vector<std::span<const std::byte>> spans(msgs.begin(), msgs.end());
+            auto sent = tx.send_copy(spans);
+            if (!sent) {
+                failed = true;
+                return;
+            }
+            next += *sent;
+        }
+    });
+}
+
 // Streams n messages of varying length through send_copy/recv_copy in two
 // threads (busy polling); returns the number of errors (order, length,
 // payload, a failed call, or no progress for 10 s).

@@ -30,20 +30,7 @@ TEST_F(Channels, PeekShowsPayloadsInTheirSlotsAndConsumeFreesThemInOrder) {
     ChannelConsumer rx = open();
     std::atomic<bool> failed{false};
     constexpr std::uint64_t kCount = 100000;
-    std::thread producer([&] {
-        std::uint64_t next = 0;
-        while (next < kCount && !failed.load()) {
-            std::vector<std::vector<std::byte>> msgs;
-            for (std::uint64_t k = 0; k < 5 && next + k < kCount; ++k) msgs.push_back(payload(next + k, length_of(next + k)));
-            std::vector<std::span<const std::byte>> spans(msgs.begin(), msgs.end());
-            auto sent = tx.send_copy(spans);
-            if (!sent) {
-                failed = true;
-                return;
-            }
-            next += *sent;
-        }
-    });
+    std::thread producer = send_numbered(tx, kCount, 5, [](std::uint64_t i) { return length_of(i); }, failed);
     std::uint64_t expect = 0, peeks = 0;
     int wrong = 0;
     std::vector<Message> in(6);
@@ -120,21 +107,8 @@ TEST_F(Channels, ZeroCopyInlineSlotsCarrySmallMessagesAndPoolBuffersTheRest) {
     EXPECT_EQ(rx.recv(in).error().sys, EPERM);
     std::atomic<bool> failed{false};
     constexpr std::uint64_t kCount = 50000;
-    std::thread producer([&] {
-        std::uint64_t next = 0;
-        while (next < kCount && !failed.load()) {
-            std::vector<std::vector<std::byte>> msgs;
-            for (std::uint64_t k = 0; k < 6 && next + k < kCount; ++k)
-                msgs.push_back(payload(next + k, 1 + (next + k) * 37 % 400));  // 1..400 bytes: both kinds
-            std::vector<std::span<const std::byte>> spans(msgs.begin(), msgs.end());
-            auto sent = tx.send_copy(spans);
-            if (!sent) {
-                failed = true;
-                return;
-            }
-            next += *sent;
-        }
-    });
+    // 1..400 bytes: both kinds.
+    std::thread producer = send_numbered(tx, kCount, 6, [](std::uint64_t i) { return 1 + i * 37 % 400; }, failed);
     std::uint64_t expect = 0, inline_seen = 0, pooled_seen = 0;
     int wrong = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
