@@ -189,7 +189,7 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
         } else if (static_cast<std::uint16_t>(w1 >> 32) == kInlineToken) {
             const std::byte* payload = s.v.slot(s.cons);
             ++s.cons;
-            if (len > s.v.slot_payload) {  // also: a channel without slots
+            if (s.v.slot0 == nullptr || len > s.v.slot_payload) {  // a channel without slots has no inline messages
                 ++s.stats.invalid;
                 continue;
             }
@@ -237,7 +237,7 @@ Result<std::uint32_t> ChannelConsumer::peek(std::span<Message> out) {
         Message m;
         m.flags = static_cast<std::uint16_t>(w0 >> 48);
         if (copy || token == kInlineToken) {
-            if (len > s.v.slot_payload) {  // also: a zero-copy channel without slots
+            if (s.v.slot0 == nullptr || len > s.v.slot_payload) {  // a channel without slots has no inline messages
                 ++invalid;
                 continue;
             }

@@ -169,6 +169,29 @@ TEST_F(HostileChannel, ZeroCopyPeekNeverShowsAForgedRangeOrAnOversizedInlineMess
     EXPECT_EQ(rx.stats().returned, 2u);
 }
 
+TEST_F(HostileChannel, AnInlineTokenOnAChannelWithoutSlotsIsDropped) {
+    ChannelConfig c = zero_copy_config(8, 4);  // no inline slots
+    ChannelProducer tx = make(c);
+    ChannelConsumer rx = open();
+    const auto g = detail::channel_geometry(c.mode, c.slots, 0);
+    forge(tx.offset() + g.fwd_offset, 16, g.shift, 0, 7, 0, 0, detail::kInlineToken);
+    word64(&header(tx)->fwd_head).store(1);
+    std::vector<Message> in(4);
+    ASSERT_EQ(*rx.peek(in), 0u);
+    ASSERT_TRUE(rx.consume());
+    EXPECT_EQ(rx.stats().invalid, 1u);
+    // A real empty message (on a fresh channel: this one's positions were
+    // forged) still goes through the pool, not a slot.
+    ChannelProducer tx2 = make(c, "link2");
+    ChannelConsumer rx2 = open("link2");
+    std::vector<std::span<const std::byte>> empty(1);
+    ASSERT_EQ(*tx2.send_copy(empty), 1u);
+    ASSERT_EQ(*rx2.recv(in), 1u);
+    EXPECT_NE(in[0].cookie, kChannelInlineCookie);
+    EXPECT_EQ(in[0].length, 0u);
+    EXPECT_TRUE(inside_arena(in[0]));
+}
+
 TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {
     ChannelConfig c = zero_copy_config(8, 8);
     ChannelProducer tx = make(c);
