@@ -55,6 +55,13 @@ namespace {
 
 Error chan_error(int err, const std::string& what) { return make_error("channel: " + what, err); }
 
+// A message into the caller's buffer, truncated to it (an empty buffer, or
+// an empty message, may come with no data pointer at all).
+void copy_out(std::span<std::byte> into, const std::byte* from, std::uint32_t len) {
+    const std::size_t n = std::min<std::size_t>(len, into.size());
+    if (n != 0) std::memcpy(into.data(), from, n);
+}
+
 // Everything the consumer will rely on, from the header's first line,
 // checked against the directory entry and our own geometry.
 Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
@@ -185,7 +192,7 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
                 ++s.stats.invalid;
                 continue;
             }
-            std::memcpy(into[got].data(), payload, std::min<std::size_t>(len, into[got].size()));
+            copy_out(into[got], payload, len);
         } else if (static_cast<std::uint16_t>(w1 >> 32) == kInlineToken) {
             const std::byte* payload = s.v.slot(s.cons);
             ++s.cons;
@@ -193,13 +200,13 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
                 ++s.stats.invalid;
                 continue;
             }
-            std::memcpy(into[got].data(), payload, std::min<std::size_t>(len, into[got].size()));
+            copy_out(into[got], payload, len);
         } else {
             if (returned == returns) break;  // no room to give it back
             const std::uint64_t off = ChannelView::w0(e).load(std::memory_order_relaxed) & kOffsetMask;
             ++s.cons;
             const bool ok = s.v.in_region(off, len);
-            if (ok) std::memcpy(into[got].data(), s.v.core->data + off, std::min<std::size_t>(len, into[got].size()));
+            if (ok) copy_out(into[got], s.v.core->data + off, len);
             s.put_return(off, len, static_cast<std::uint16_t>(w1 >> 32));
             ++returned;
             if (!ok) {

@@ -191,14 +191,14 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto len = static_cast<std::uint32_t>(buffers[i].size());
         if (copy || (s.v.slot0 != nullptr && len <= s.v.slot_payload)) {
-            std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);
+            if (len != 0) std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);  // an empty span may have no data
             s.put(s.v.slot_offset(s.prod), len, 0, copy ? 0 : kInlineToken);
         } else {
             const std::uint32_t b = s.pool_free.back();
             s.pool_free.pop_back();
             s.pool_is_free[b] = 0;
             const Message m = s.pool_message(b);
-            std::memcpy(m.data, buffers[i].data(), len);
+            if (len != 0) std::memcpy(m.data, buffers[i].data(), len);
             const std::uint16_t t = s.free_tokens.back();
             s.free_tokens.pop_back();
             s.flights[t] = State::Flight{m.offset, 0, len, 0, true, true};
