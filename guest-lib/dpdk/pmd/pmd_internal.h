@@ -105,8 +105,9 @@ struct RxQueue {
     // initialisers, and zeroing them on every (mostly empty) poll was a
     // quarter of the Rx lcore's time.
     std::array<Message, kBurst> msgs;
-    // Zero-copy: messages to hand back with the next recv (small frames
-    // copied by the last burst, then freed zero-copy mbufs).
+    // Zero-copy: messages to hand back with the next consume (lent small
+    // frames copied out, freed zero-copy mbufs); kept across bursts only
+    // when a hand-back failed.
     std::array<Message, 2 * kBurst> back;
     std::uint32_t nback = 0;
     // Zero-copy: one slot per message in flight (ring size), its extbuf

@@ -48,6 +48,14 @@ void take_from_stash(RxQueue* q, std::uint16_t k) {
     q->stashed -= k;
 }
 
+// A received frame of `len` bytes in m, counted.
+void set_frame(RxQueue* q, rte_mbuf* m, std::uint16_t len) {
+    m->port = q->port->port_id;
+    m->data_len = len;
+    m->pkt_len = len;
+    q->bytes += len;
+}
+
 // Copy Rx (a copy-mode port, whatever the other end sends): the ready
 // messages are peeked, as many mbufs allocated, each payload copied once,
 // and the messages consumed; those a zero-copy producer lent (not in a
@@ -79,10 +87,7 @@ std::uint16_t rx_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
         // DPDK's own copy: a fifth faster here than the C library's for
         // 1500-byte frames out of lines another core just wrote.
         rte_memcpy(rte_pktmbuf_mtod(m, void*), msgs[i].data, len);
-        m->data_len = static_cast<std::uint16_t>(len);
-        m->pkt_len = len;
-        m->port = q->port->port_id;
-        q->bytes += len;
+        set_frame(q, m, static_cast<std::uint16_t>(len));
         pkts[out++] = m;
     }
     // A failed hand-back (EAGAIN: the producer is not reclaiming) must not
@@ -101,8 +106,8 @@ void zc_mbuf_freed(void* addr, void* opaque) {
 
 // Adds to q->back what the application has freed since the last burst
 // (messages of the consumer that is open now; an older consumer's slot is
-// only recycled). q->back already holds the small frames the last burst
-// copied; it all goes back with the next recv, under one fence.
+// only recycled). It all goes back with this burst's consume, under one
+// fence.
 void zc_collect(RxQueue* q) {
     std::array<void*, kBurst> done;
     const auto room = static_cast<unsigned>(std::min<std::size_t>(kBurst, q->back.size() - q->nback));
@@ -153,10 +158,7 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
             rte_pktmbuf_attach_extbuf(m, msgs[i].data, RTE_BAD_IOVA, len, &s.shinfo);
             ++q->zero_copy;
         }
-        m->port = q->port->port_id;
-        m->data_len = len;
-        m->pkt_len = len;
-        q->bytes += len;
+        set_frame(q, m, len);
         pkts[out++] = m;
     }
     // Takes the messages off the ring and hands back, under one fence, what
@@ -196,10 +198,10 @@ bool goes_in_place(const DomainHeap& heap, const rte_mbuf* m) {
     return m->nb_segs == 1 && m->data_len > kInlineFrame && heap.contains(rte_pktmbuf_mtod(m, const void*), m->data_len);
 }
 
-// One batch of copy Tx (send_copy: into the entries' slots in Copy mode,
-// into library pool buffers in ZeroCopy mode): frames up to the next
-// oversized one, the 9th
-// multi-segment one, or (stop_at_in_place) one that can go in place.
+// One batch of copy Tx (send_copy: into the entries' slots in Copy mode and
+// for small frames in ZeroCopy mode, else into library pool buffers):
+// frames up to the next oversized one, the 9th multi-segment one, or
+// (stop_at_in_place) one that can go in place.
 // Returns how many frames were taken.
 std::uint16_t tx_copy_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bool& full, bool stop_at_in_place) {
     const DomainHeap& heap = *q->port->heap;

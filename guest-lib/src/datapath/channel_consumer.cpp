@@ -185,18 +185,10 @@ Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::
         std::uint64_t w1;
         if (!s.v.ready(e, s.cons, w1, std::memory_order_acquire)) break;
         const auto len = static_cast<std::uint32_t>(w1);
-        if (copy) {
+        if (copy || static_cast<std::uint16_t>(w1 >> 32) == kInlineToken) {  // in its slot
             const std::byte* payload = s.v.slot(s.cons);
             ++s.cons;
-            if (len > s.v.slot_payload) {
-                ++s.stats.invalid;
-                continue;
-            }
-            copy_out(into[got], payload, len);
-        } else if (static_cast<std::uint16_t>(w1 >> 32) == kInlineToken) {
-            const std::byte* payload = s.v.slot(s.cons);
-            ++s.cons;
-            if (s.v.slot0 == nullptr || len > s.v.slot_payload) {  // a channel without slots has no inline messages
+            if (!s.v.slot_holds(len)) {  // too long, or a channel without slots
                 ++s.stats.invalid;
                 continue;
             }
@@ -244,7 +236,7 @@ Result<std::uint32_t> ChannelConsumer::peek(std::span<Message> out) {
         Message m;
         m.flags = static_cast<std::uint16_t>(w0 >> 48);
         if (copy || token == kInlineToken) {
-            if (s.v.slot0 == nullptr || len > s.v.slot_payload) {  // a channel without slots has no inline messages
+            if (!s.v.slot_holds(len)) {  // too long, or a channel without slots
                 ++invalid;
                 continue;
             }

@@ -182,7 +182,7 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
         if (s.pool_free.size() < n || s.free_tokens.size() < n) s.drain_returns();
         const std::size_t can = std::min(s.pool_free.size(), s.free_tokens.size());
         for (; k < n; ++k) {
-            if (s.v.slot0 != nullptr && buffers[k].size() <= s.v.slot_payload) continue;
+            if (s.v.slot_holds(buffers[k].size())) continue;
             if (pooled == can || buffers[k].size() > s.pool_size) break;
             ++pooled;
         }
@@ -190,7 +190,7 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
     }
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto len = static_cast<std::uint32_t>(buffers[i].size());
-        if (copy || (s.v.slot0 != nullptr && len <= s.v.slot_payload)) {
+        if (copy || s.v.slot_holds(len)) {
             if (len != 0) std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);  // an empty span may have no data
             s.put(s.v.slot_offset(s.prod), len, 0, copy ? 0 : kInlineToken);
         } else {

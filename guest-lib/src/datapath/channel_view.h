@@ -36,6 +36,8 @@ struct ChannelView {
     // Copy mode: the payload slot of position pos, from our own geometry.
     std::byte* slot(std::uint64_t pos) const { return slot0 + std::uint64_t(pos & mask) * slot_stride; }
     std::uint64_t slot_offset(std::uint64_t pos) const { return slots_offset + std::uint64_t(pos & mask) * slot_stride; }
+    // Whether a message of `len` bytes fits in a slot (false without slots).
+    bool slot_holds(std::uint64_t len) const { return slot0 != nullptr && len <= slot_payload; }
     std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & mask) * kDescriptorSize; }
     bool in_region(std::uint64_t off, std::uint64_t len) const {
         return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
