@@ -52,6 +52,9 @@ inline constexpr std::uint32_t kMaxFrame = 2048;       // slot payload / pool bu
 // are copied out on Rx (cheaper than a pool buffer, a token, an external
 // buffer and a return for them).
 inline constexpr std::uint32_t kInlineFrame = 256;
+// Zero-copy Rx posts buffers (mbufs of its own pool on our domain heap) in
+// batches of at least this many, up to the ring size outstanding.
+inline constexpr std::uint32_t kPostBatch = 32;
 inline constexpr std::uint32_t kPortInfoMagic = 0x504d444e;  // "NDMP"
 inline constexpr std::uint16_t kPortInfoVersion = 1;
 inline constexpr std::uint32_t kDirTypePort = 0x4e4d5030;    // "NMP0"
@@ -123,12 +126,23 @@ struct RxQueue {
     std::vector<std::uint32_t> zc_free;  // private free list of slot indices
     rte_ring* zc_done = nullptr;
     std::uint32_t generation = 0;        // bumped each time ch is (re)opened
+    // Zero-copy: buffers we lend the other end's producer (ChannelConsumer::
+    // post): mbufs of this pool on our domain heap, filled by the producer
+    // and handed to the application as they are. nposted are lent now;
+    // `quarantine` holds those a dropped channel still lent, freed at the
+    // next open (the old producer drops posts of a consumer that left
+    // before its next batch).
+    rte_mempool* post_mp = nullptr;
+    bool ch_posting = false;             // the channel takes posts and we have the pool
+    std::uint32_t nposted = 0;
+    std::vector<rte_mbuf*> quarantine;
+    std::array<Message, kBurst> posts;
     // Rx interrupts.
     int intr_fd = -1;       // dup of the domain's doorbell fd for our vector
     bool intr_armed = false;
     std::uint32_t vector = 0;
     // Counters (this queue's lcore only).
-    std::uint64_t packets = 0, bytes = 0, nombuf = 0, oversized = 0, zero_copy = 0;
+    std::uint64_t packets = 0, bytes = 0, nombuf = 0, oversized = 0, zero_copy = 0, posted_rx = 0;
 };
 
 // One Tx queue: the producer end of our channel q.
@@ -195,6 +209,7 @@ int link_update(rte_eth_dev* dev, int wait_to_complete);
 std::uint16_t rx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n);
 std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n);
 void rx_queue_drop_channel(RxQueue* q);    // returns in-place messages, closes the consumer
+void rx_queue_attached(RxQueue* q);        // the monitor opened q->ch
 int rx_queue_zc_init(RxQueue* q);          // the zero-copy slot table and done ring
 void rx_queue_free(RxQueue* q);
 

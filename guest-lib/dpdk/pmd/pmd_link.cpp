@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "log.h"
@@ -57,6 +58,7 @@ ChannelConfig channel_config(const PortPrivate& p, std::uint16_t q, std::uint32_
     c.pool_buffers = p.args.zero_copy ? p.args.ring_size : 0;
     c.pool_buffer_size = kMaxFrame;
     c.inline_payload = p.args.zero_copy ? kInlineFrame : 0;
+    c.posted = p.args.zero_copy ? std::min<std::uint32_t>(p.args.ring_size, 0x7fff) : 0;
     c.consumer_vector = q % vectors;
     c.producer_vector = q % vectors;
     return c;
@@ -258,6 +260,7 @@ void monitor_rx(PortPrivate* p, RxQueue* r, bool peer_up, bool wanted) {
         r->ch.emplace(std::move(*c));
         r->ch_zero_copy = p->args.zero_copy && r->ch->config().mode == ChannelMode::ZeroCopy;
         ++r->generation;
+        rx_queue_attached(r);
         if (r->intr_armed) intr_rearm_after_attach(r);
     } else if (c.error().sys != ENOENT && c.error().sys != EBUSY) {
         MD_PMD_LOG(DEBUG, "%s: Rx queue %u: %s", p->name.c_str(), r->qid, c.error().message.c_str());

@@ -14,6 +14,12 @@
 //   producer when the application frees that mbuf, on whatever lcore,
 //   through an MP/SC ring the next Rx burst drains; what goes back travels
 //   with the next burst's consume, under one fence.
+//   Posted buffers (zero-copy at both ends): Rx lends the producer mbufs of
+//   its own pool on our domain heap (ChannelConsumer::post), and Tx copies
+//   frames that cannot go in place into them ahead of slots and pool
+//   buffers: one copy, the Rx side hands the filled mbufs to the
+//   application as they are, and nothing travels back, as net_memif's
+//   zero-copy receive. Frames sent in place still go in place.
 //
 // Every burst holds its queue's lock, which only the monitor (swapping the
 // channel, never spinning) and the Rx interrupt calls take otherwise:
@@ -119,10 +125,31 @@ void zc_collect(RxQueue* q) {
     }
 }
 
+// Tops up what we lend the producer (in batches of kPostBatch or more, up
+// to the ring size), from our pool on the domain heap.
+void post_buffers(RxQueue* q) {
+    const std::uint32_t target = q->ch->config().posted;
+    if (q->nposted + kPostBatch > target) return;
+    const auto n = static_cast<std::uint16_t>(std::min<std::uint32_t>(target - q->nposted, kBurst));
+    std::array<rte_mbuf*, kBurst> ms;
+    if (rte_pktmbuf_alloc_bulk(q->post_mp, ms.data(), n) != 0) return;  // all lent or in the application
+    const DomainHeap& heap = *q->port->heap;
+    for (std::uint16_t i = 0; i < n; ++i) {
+        void* data = rte_pktmbuf_mtod(ms[i], void*);
+        q->posts[i] = Message{data, heap.offset_of(data), rte_pktmbuf_tailroom(ms[i]), 0, 0,
+                              reinterpret_cast<std::uint64_t>(ms[i])};
+    }
+    auto r = q->ch->post({q->posts.data(), n});
+    const std::uint16_t k = r ? static_cast<std::uint16_t>(*r) : 0;
+    if (k < n) rte_pktmbuf_free_bulk(&ms[k], n - k);
+    q->nposted += k;
+}
+
 std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     zc_collect(q);
-    // Bounded by the mbufs at hand, the free slots, and the room left in
-    // q->back for this burst's copied frames.
+    if (q->ch_posting) post_buffers(q);
+    // Bounded by the mbufs at hand (every frame may need one), the free
+    // slots, and the room left in q->back for this burst's copied frames.
     n = std::min<std::uint16_t>({n, kBurst, refill(q),
                                  static_cast<std::uint16_t>(std::min<std::size_t>(q->zc_free.size(), kBurst)),
                                  static_cast<std::uint16_t>(q->back.size() - q->nback)});
@@ -130,13 +157,23 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     auto got = q->ch->peek({msgs.data(), n});
     if (!got) return 0;
     const std::uint16_t k = static_cast<std::uint16_t>(*got);
-    std::uint16_t out = 0;
+    std::uint16_t out = 0, used = 0;
     for (std::uint16_t i = 0; i < k; ++i) {
-        rte_mbuf* m = q->stash[i];
+        if (msgs[i].origin == kMessagePosted) {
+            // One of our mbufs, filled (the library bounds the length by
+            // what we lent, and the cookie is our own record).
+            rte_mbuf* m = reinterpret_cast<rte_mbuf*>(msgs[i].cookie);
+            --q->nposted;
+            ++q->posted_rx;
+            set_frame(q, m, static_cast<std::uint16_t>(msgs[i].length));
+            pkts[out++] = m;
+            continue;
+        }
+        rte_mbuf* m = q->stash[used++];
         // The length is bounded by the channel (its slot, or the producer's
         // arena) and by a frame's size here.
         const std::uint16_t len = static_cast<std::uint16_t>(std::min<std::uint32_t>(msgs[i].length, kMaxFrame));
-        const bool in_slot = msgs[i].cookie == kChannelInlineCookie;
+        const bool in_slot = msgs[i].origin == kMessageInSlot;
         if ((in_slot || len <= kInlineFrame) && len <= rte_pktmbuf_tailroom(m)) {
             // Small frames (in their slot, or lent by a producer that does
             // not inline them): copied, and a lent one goes back below.
@@ -166,7 +203,7 @@ std::uint16_t rx_zero_copy(RxQueue* q, rte_mbuf** pkts, std::uint16_t n) {
     // reclaiming) q->back stays for the next burst.
     if (q->ch->consume({q->back.data(), q->nback})) q->nback = 0;
     else (void)q->ch->consume();
-    take_from_stash(q, k);
+    take_from_stash(q, used);
     q->packets += out;
     return out;
 }
@@ -325,10 +362,27 @@ void rx_queue_drop_channel(RxQueue* q) {
     if (!q->ch) return;
     // Messages the application still holds belong to this consumer's
     // generation: when their mbufs are freed, zc_collect only recycles the
-    // slot. The consumer end is closed now.
+    // slot. Buffers we lent wait in quarantine. The consumer end is closed
+    // now.
+    if (q->nposted != 0) {
+        std::vector<Message> lent(q->nposted);
+        const std::uint32_t n = q->ch->lent(lent);
+        for (std::uint32_t i = 0; i < n; ++i) q->quarantine.push_back(reinterpret_cast<rte_mbuf*>(lent[i].cookie));
+    }
     q->ch.reset();
     q->ch_zero_copy = false;
+    q->ch_posting = false;
+    q->nposted = 0;
     q->nback = 0;  // the closed consumer's: the producer recovers them
+}
+
+void rx_queue_attached(RxQueue* q) {
+    // A producer writes a consumer's posts only while that consumer is
+    // attached (it checks before each batch); ours were withdrawn at least
+    // a monitor pass ago.
+    for (rte_mbuf* m : q->quarantine) rte_pktmbuf_free(m);
+    q->quarantine.clear();
+    q->ch_posting = q->ch_zero_copy && q->post_mp != nullptr && q->ch->config().posted != 0;
 }
 
 int rx_queue_zc_init(RxQueue* q) {
@@ -347,6 +401,17 @@ int rx_queue_zc_init(RxQueue* q) {
         MD_PMD_LOG(ERR, "%s: Rx queue %u: cannot create ring %s", q->port->name.c_str(), q->qid, name.c_str());
         return -ENOMEM;
     }
+    // The buffers we lend: twice the ring (one ring's worth lent, the rest
+    // with the application), on our domain heap, shaped as the
+    // application's own pool (its private area and data room: the mbufs
+    // reach it as if from its pool). Without room for them the queue works
+    // without posting.
+    const std::string pool = "netmd_rx_" + std::to_string(q->port->port_id) + "_" + std::to_string(q->qid);
+    q->post_mp = rte_pktmbuf_pool_create(pool.c_str(), 2 * slots + 2 * kBurst, 256, rte_pktmbuf_priv_size(q->mp),
+                                         rte_pktmbuf_data_room_size(q->mp), q->port->heap->socket_id());
+    if (q->post_mp == nullptr)
+        MD_PMD_LOG(NOTICE, "%s: Rx queue %u: no room on the domain heap for posted buffers (%s); arena-size=MiB "
+                           "gives more", q->port->name.c_str(), q->qid, rte_strerror(rte_errno));
     return 0;
 }
 
@@ -356,12 +421,21 @@ void rx_queue_free(RxQueue* q) {
     if (q->stashed != 0) rte_pktmbuf_free_bulk(q->stash.data(), q->stashed);
     // Zero-copy mbufs still held by the application would call back into
     // this queue: its slots and ring are kept (leaked) in that case.
+    for (rte_mbuf* m : q->quarantine) rte_pktmbuf_free(m);
+    q->quarantine.clear();
     if (q->zc_done != nullptr && q->zc_free.size() + rte_ring_count(q->zc_done) < q->zc.size()) {
         MD_PMD_LOG(WARNING, "%s: Rx queue %u released while the application holds zero-copy mbufs",
                    q->port->name.c_str(), q->qid);
         return;
     }
     rte_ring_free(q->zc_done);
+    // Mbufs of the pool the application still holds would be freed into it
+    // later: it is kept (leaked) in that case.
+    if (q->post_mp != nullptr) {
+        if (rte_mempool_full(q->post_mp)) rte_mempool_free(q->post_mp);
+        else MD_PMD_LOG(WARNING, "%s: Rx queue %u released while the application holds its mbufs",
+                        q->port->name.c_str(), q->qid);
+    }
     delete q;
 }
 

@@ -33,6 +33,7 @@ std::uint64_t sum_tx(PortPrivate* p, F f) {
 
 const Xstat kXstats[] = {
     {"rx_zero_copy_packets", [](PortPrivate* p) { return sum_rx(p, [](RxQueue& q) { return q.zero_copy; }); }},
+    {"rx_posted_packets", [](PortPrivate* p) { return sum_rx(p, [](RxQueue& q) { return q.posted_rx; }); }},
     {"rx_oversized_errors", [](PortPrivate* p) { return sum_rx(p, [](RxQueue& q) { return q.oversized; }); }},
     {"rx_nombuf", [](PortPrivate* p) { return sum_rx(p, [](RxQueue& q) { return q.nombuf; }); }},
     {"rx_invalid_entries",
@@ -85,7 +86,7 @@ int stats_get(rte_eth_dev* dev, rte_eth_stats* st) {
 int stats_reset(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     for (std::uint16_t q = 0; q < kMaxQueues; ++q) {
-        if (RxQueue* r = p->rxq[q]) r->packets = r->bytes = r->nombuf = r->oversized = r->zero_copy = 0;
+        if (RxQueue* r = p->rxq[q]) r->packets = r->bytes = r->nombuf = r->oversized = r->zero_copy = r->posted_rx = 0;
         if (TxQueue* t = p->txq[q]) t->packets = t->bytes = t->full = t->link_down = t->oversized = t->zero_copy = t->copied = 0;
     }
     p->link_changes = 0;

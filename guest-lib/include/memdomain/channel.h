@@ -38,6 +38,17 @@
 //     inline_payload, send_copy() puts small messages in a slot of their
 //     own entry instead, as copy mode does (no pool buffer, no token, no
 //     return), and the consumer reads with peek()/consume() or recv_copy().
+//   - Posted buffers (ZeroCopy with `posted`): the consumer lends buffers of
+//     its own (post(), e.g. mbufs of a pool on its own DPDK heap) on the
+//     return ring; send_copy() copies each message too big for an inline
+//     slot into the oldest posted buffer when it holds it, and the consumer
+//     gets its own buffer back, filled, from peek() (origin kMessagePosted, cookie as posted). One copy, made by the
+//     producer, and nothing travels back: net_memif's zero-copy receive.
+//     Posts are checked on both sides: the producer writes only into ranges
+//     inside the arenas and outside its own arena, once per post; the
+//     consumer trusts only its private record of what it posted (the
+//     offset in a filled entry is ignored, the length bounded by what was
+//     lent).
 //
 // Sleeping (Wait::Doorbell): a reader that finds nothing sets its "sleeping"
 // word, issues a full fence, checks the ring again, and only then waits for
@@ -81,7 +92,7 @@ inline constexpr std::uint32_t kChannelMaxSlots = 32768;
 // The cookie of a message peek() shows in its ring entry's slot (copy mode,
 // and zero-copy inline messages): valid until consume(), never released.
 inline constexpr std::uint64_t kChannelInlineCookie = ~std::uint64_t{0};
-inline constexpr std::uint32_t kChannelLayoutVersion = 2;
+inline constexpr std::uint32_t kChannelLayoutVersion = 3;
 
 enum class ChannelMode : std::uint32_t { Copy = 0, ZeroCopy = 1 };
 
@@ -102,6 +113,10 @@ struct ChannelConfig {
     // buffer, no token, nothing comes back. The consumer then reads with
     // peek()/consume() or recv_copy() (recv() refuses: EPERM). 0: none.
     std::uint32_t inline_payload = 0;
+    // ZeroCopy: the consumer may lend up to this many buffers at once
+    // (post(); at most `slots`). The return ring then has 2 * slots entries,
+    // room for every return and every post. 0: no posting.
+    std::uint32_t posted = 0;
     // The doorbell vectors each end sleeps on (< the domain's vectors).
     std::uint32_t consumer_vector = 0;
     std::uint32_t producer_vector = 0;
@@ -117,17 +132,25 @@ struct ChannelConfig {
 // Bytes the rings of `config` take (header included); 0 if it is invalid.
 std::uint64_t channel_memory_size(const ChannelConfig& config);
 
+// Where a message the consumer received lies (Message::origin).
+inline constexpr std::uint16_t kMessageLent = 0;    // in the producer's arena: release() / give it back
+inline constexpr std::uint16_t kMessageInSlot = 1;  // in its ring entry's slot: valid until consume()
+inline constexpr std::uint16_t kMessagePosted = 2;  // in a buffer this consumer posted: its own again
+
 // One message. Producer side: data/offset/length/flags describe a buffer in
 // the producer's arena, cookie is the application's own (kept privately and
 // handed back by reclaim). Consumer side: data points at the payload in
-// shared memory (read-only use, until release()), cookie is an opaque handle
-// that release() needs: pass the Message back unchanged.
+// shared memory (read-only use, until release()), origin says whose memory
+// it is, and cookie is an opaque handle that release() needs (pass the
+// Message back unchanged), kChannelInlineCookie for a message in its slot,
+// or the cookie given to post() for a posted buffer. post() takes
+// data/offset/length (the capacity)/cookie.
 struct Message {
     void* data = nullptr;
     std::uint64_t offset = 0;  // data-area offset
     std::uint32_t length = 0;
     std::uint16_t flags = 0;   // carried end to end; the library uses none
-    std::uint16_t reserved = 0;
+    std::uint16_t origin = 0;  // consumer side: kMessageLent, kMessageInSlot, kMessagePosted
     std::uint64_t cookie = 0;
 };
 static_assert(sizeof(Message) == 32);
@@ -139,6 +162,7 @@ struct ChannelStats {
     std::uint64_t invalid = 0;     // entries or returns dropped as malformed
     std::uint64_t wakeups = 0;     // doorbells this end rang
     std::uint64_t sleeps = 0;      // times this end waited on its doorbell
+    std::uint64_t posted = 0;      // filled into posted buffers (producer) or posted (consumer)
 };
 
 namespace detail {
@@ -164,11 +188,13 @@ public:
     // Withdraws the name and frees what create() allocated.
     ~ChannelProducer();
 
-    // Copies each buffer into the ring (Copy: inline; ZeroCopy: into a pool
-    // buffer). Returns how many were sent from the front (0: the ring, or the
-    // pool, is full). EMSGSIZE if a buffer is longer than a slot (nothing
-    // sent), ENOBUFS (ZeroCopy without a pool), EBADMSG (the consumer's
-    // index is corrupt).
+    // Copies each buffer into the ring (Copy: into its entry's slot;
+    // ZeroCopy: into its entry's slot when it fits, else the oldest buffer
+    // the consumer posted when it fits, else a pool buffer). Returns how
+    // many were sent from the front (0: the ring, the pool and the posts
+    // are used up). EMSGSIZE if a buffer is longer than a slot (nothing
+    // sent), ENOBUFS (ZeroCopy without a pool, inline slots or posting),
+    // EBADMSG (the consumer's index is corrupt).
     Result<std::uint32_t> send_copy(std::span<const std::span<const std::byte>> buffers);
     // ZeroCopy: takes up to out.size() pool buffers (data, offset, length =
     // pool_buffer_size). Returns how many. ENOBUFS without a pool, EPERM in
@@ -266,6 +292,23 @@ public:
     // none; its errors, and then nothing is received): one fence and at
     // most one doorbell for both.
     Result<std::uint32_t> recv(std::span<Message> out, std::span<const Message> give_back);
+    // Posting (a channel made with `posted`): lends the producer buffers
+    // of this consumer's own, each [offset, offset + length) inside the
+    // arenas and outside the producer's arena (data = the area's bytes at
+    // offset; cookie is ours). They come back filled through peek(), with
+    // origin kMessagePosted and their cookie (the length is the message's).
+    // Returns how many from the front were posted (bounded by `posted`
+    // outstanding and the return ring's room). A consumer that posts reads
+    // with peek()/consume() only (recv() and recv_copy() are EPERM while
+    // buffers are lent). EPERM (no posting on this channel), EINVAL (a
+    // range outside the arenas, inside the producer's, or empty: nothing
+    // posted), EBADMSG (the producer's index is corrupt).
+    Result<std::uint32_t> post(std::span<const Message> buffers);
+    // The buffers lent and not yet come back (for a clean stop: the
+    // producer may still write them until it sees this consumer gone, and
+    // a dead producer never will). Returns how many, up to out.size().
+    std::uint32_t lent(std::span<Message> out) const;
+
     // ZeroCopy: hands messages from recv() back to the producer, all or
     // none. EPERM in Copy mode, EINVAL for more messages than the ring
     // holds, EAGAIN when the return ring has no room (only a producer that

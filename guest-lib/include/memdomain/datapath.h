@@ -187,7 +187,10 @@ struct md_chan_config {
                                   build them in place there (64-byte aligned,
                                   md_chan_memory_size() bytes, inside the arena) */
     uint64_t pool_offset;      /* likewise for the pool */
-    uint64_t reserved[4];
+    uint32_t posted;           /* zero-copy: buffers the consumer may lend at
+                                  once (md_chan_post), up to slots; 0: none */
+    uint32_t reserved0;
+    uint64_t reserved[3];
 };
 void md_chan_config_init(struct md_chan_config *cfg);
 /* Bytes the rings of cfg take; 0 if cfg is invalid or NULL. */
@@ -201,9 +204,12 @@ struct md_msg {
     uint64_t offset;
     uint32_t length;
     uint16_t flags;    /* carried end to end */
-    uint16_t reserved;
+    uint16_t origin;   /* consumer: MD_MSG_LENT, MD_MSG_IN_SLOT, MD_MSG_POSTED */
     uint64_t cookie;
 };
+#define MD_MSG_LENT 0    /* in the producer's arena: md_chan_release it */
+#define MD_MSG_IN_SLOT 1 /* in its ring entry's slot: valid until md_chan_consume */
+#define MD_MSG_POSTED 2  /* in a buffer this consumer posted (cookie as posted) */
 
 /* Producer: builds the channel in `ar` and publishes it as `name`. cfg may be
  * NULL (the defaults). Returns 0, or -EINVAL (bad config or name), -ENOMEM
@@ -262,6 +268,16 @@ int md_chan_recv(struct md_chan *ch, struct md_msg *out, uint32_t cap);
 #define MD_CHAN_INLINE_COOKIE UINT64_MAX
 int md_chan_peek(struct md_chan *ch, struct md_msg *out, uint32_t cap);
 int md_chan_consume(struct md_chan *ch);
+/* Posting (a channel made with cfg.posted): lends the producer buffers of
+ * this consumer's own (offset, length = capacity, cookie; each inside the
+ * arenas and outside the producer's arena). They come back filled through
+ * md_chan_peek with origin MD_MSG_POSTED and their cookie. Returns how many
+ * were posted, or -EPERM (no posting), -EINVAL (a bad range: nothing
+ * posted). md_chan_recv and md_chan_recv_copy are -EPERM while buffers are
+ * lent. md_chan_lent stores up to cap buffers still lent (for a clean stop)
+ * and returns how many. */
+int md_chan_post(struct md_chan *ch, const struct md_msg *bufs, uint32_t n);
+int md_chan_lent(const struct md_chan *ch, struct md_msg *out, uint32_t cap);
 /* Hands all n messages back, or none. Returns 0, or -EPERM (wrong end or
  * mode), -EINVAL (n exceeds the ring), -EAGAIN (the return ring is full: the
  * producer is not reclaiming), -EBADMSG (corrupt producer index). */
@@ -289,7 +305,8 @@ struct md_chan_stats {
     uint64_t invalid;  /* malformed entries or returns dropped */
     uint64_t wakeups;  /* doorbells rung */
     uint64_t sleeps;   /* doorbell waits */
-    uint64_t reserved[2];
+    uint64_t posted;   /* filled into posted buffers, or posted */
+    uint64_t reserved[1];
 };
 /* Returns 0. */
 int md_chan_get_stats(const struct md_chan *ch, struct md_chan_stats *out);

@@ -23,6 +23,7 @@ memdomain::ChannelConfig to_cpp(const md_chan_config* c) {
     o.producer_vector = c->producer_vector;
     o.memory_offset = c->memory_offset;
     o.pool_offset = c->pool_offset;
+    o.posted = c->posted;
     return o;
 }
 
@@ -98,6 +99,7 @@ int md_chan_get_config(const struct md_chan* ch, struct md_chan_config* out) {
     out->producer_vector = c.producer_vector;
     out->memory_offset = c.memory_offset;
     out->pool_offset = c.pool_offset;
+    out->posted = c.posted;
     return 0;
 }
 
@@ -188,6 +190,18 @@ int md_chan_consume(struct md_chan* ch) {
     return st ? 0 : fail(st.error());
 }
 
+int md_chan_post(struct md_chan* ch, const struct md_msg* bufs, uint32_t n) {
+    if (ch == nullptr || (bufs == nullptr && n > 0)) return null_arg("md_chan_post");
+    if (!ch->rx) return wrong_end("md_chan_post");
+    return count_or_fail(ch->rx->post(msgs(bufs, n)));
+}
+
+int md_chan_lent(const struct md_chan* ch, struct md_msg* out, uint32_t cap) {
+    if (ch == nullptr || (out == nullptr && cap > 0)) return null_arg("md_chan_lent");
+    if (!ch->rx) return 0;
+    return static_cast<int>(ch->rx->lent(msgs(out, cap)));
+}
+
 int md_chan_release(struct md_chan* ch, const struct md_msg* m, uint32_t n) {
     if (ch == nullptr || (m == nullptr && n > 0)) return null_arg("md_chan_release");
     if (!ch->rx) return wrong_end("md_chan_release");
@@ -238,6 +252,7 @@ int md_chan_get_stats(const struct md_chan* ch, struct md_chan_stats* out) {
     out->invalid = s.invalid;
     out->wakeups = s.wakeups;
     out->sleeps = s.sleeps;
+    out->posted = s.posted;
     return 0;
 }
 

@@ -16,7 +16,10 @@ static_assert(sizeof(md_msg) == sizeof(memdomain::Message));
 static_assert(offsetof(md_msg, offset) == offsetof(memdomain::Message, offset));
 static_assert(offsetof(md_msg, length) == offsetof(memdomain::Message, length));
 static_assert(offsetof(md_msg, flags) == offsetof(memdomain::Message, flags));
+static_assert(offsetof(md_msg, origin) == offsetof(memdomain::Message, origin));
 static_assert(offsetof(md_msg, cookie) == offsetof(memdomain::Message, cookie));
+static_assert(MD_MSG_LENT == memdomain::kMessageLent && MD_MSG_IN_SLOT == memdomain::kMessageInSlot &&
+              MD_MSG_POSTED == memdomain::kMessagePosted);
 static_assert(MD_DIR_NAME_MAX == memdomain::kDirectoryNameMax);
 static_assert(MD_DIR_TYPE_CHANNEL == memdomain::kDirectoryTypeChannel);
 static_assert(MD_CHAN_COPY == static_cast<int>(memdomain::ChannelMode::Copy));

@@ -1,6 +1,8 @@
 // The consumer end: finding a channel by name and checking everything about
 // it before use, then receiving (copy or in place) and returning buffers.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -24,6 +26,23 @@ struct ChannelConsumer::State {
     std::uint32_t peek_messages = 0, peek_invalid = 0;
     std::uint64_t peek_bytes = 0;
 
+    // Posting: our private record of each post token (what we lent; a
+    // filled entry is read against it alone), the free tokens, the tokens
+    // whose entries the last peek() showed (freed at consume()) or found
+    // with an impossible length (re-posted by the next post()), and the tag
+    // our posts carry.
+    struct Lent {
+        std::uint64_t offset = 0;
+        std::uint64_t cookie = 0;
+        std::uint32_t capacity = 0;
+        bool out = false;     // lent and not come back
+        bool peeked = false;  // shown or dropped by the current peek
+    };
+    std::vector<Lent> lent;
+    std::vector<std::uint16_t> free_posts, repost, peek_filled, peek_repost;
+    std::uint32_t nlent = 0;
+    std::uint16_t tag = 0;
+
     // peek(): how many entries from cons a batch may look at: as many as
     // the producer says it published (its head, stored after each batch).
     // So we never pull a descriptor line the producer is still filling,
@@ -43,7 +62,14 @@ struct ChannelConsumer::State {
     }
     // Room for `want` returns (EBADMSG: the producer's tail is impossible).
     Result<std::uint32_t> ret_room(std::uint32_t want);
-    void put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token);
+    void put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token, std::uint16_t kind = 0);
+    // peek(): a forward entry with a post token; fills m when it may be
+    // shown, else counts it (and keeps a lent buffer for re-posting).
+    bool take_filled(std::uint16_t token, std::uint32_t len, Message& m, std::uint32_t& invalid);
+    // The end of a peek's posts: shown ones are the application's again
+    // (consumed) or stay lent (not).
+    void settle_peeked_posts(bool consumed);
+    Status no_posts_lent(const char* what) const;
     // Puts messages on the return ring, all or none (release()'s checks);
     // the caller publishes with finish_batch.
     Status give_back(std::span<const Message> messages);
@@ -54,6 +80,14 @@ struct ChannelConsumer::State {
 namespace {
 
 Error chan_error(int err, const std::string& what) { return make_error("channel: " + what, err); }
+
+// A number for each open() in this process, mixed with the time (another
+// process reusing our attachment draws from its own): see kConsumerOpenMask.
+std::uint64_t next_open_number() {
+    static std::atomic<std::uint64_t> counter{
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ull};
+    return counter.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_relaxed) >> 20;
+}
 
 // A message into the caller's buffer, truncated to it (an empty buffer, or
 // an empty message, may come with no data pointer at all).
@@ -76,9 +110,10 @@ Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
         return chan_error(EPROTONOSUPPORT, "'" + e.name + "' has channel layout " + std::to_string(h.layout_version) +
                                                ", this library " + std::to_string(kChannelLayoutVersion));
     const auto mode = static_cast<ChannelMode>(h.mode);
-    const ChannelGeometry g = channel_geometry(mode, h.slots, h.slot_payload);
+    const bool posting = (h.flags & kChannelFlagPosting) != 0;
+    const ChannelGeometry g = channel_geometry(mode, h.slots, h.slot_payload, posting);
     if (h.header_size != kChannelHeaderSize || !g.ok || g.slot_stride != h.slot_stride ||
-        g.total > e.size)
+        g.total > e.size || (h.flags & ~kChannelFlagPosting) != 0)
         return chan_error(EPROTO, "'" + e.name + "' has an inconsistent header (slots " + std::to_string(h.slots) +
                                       ", mode " + std::to_string(h.mode) + ")");
     if (h.consumer_vector >= core.port->vectors() || h.producer_vector >= core.port->vectors())
@@ -99,6 +134,11 @@ Result<ChannelView> check_channel(AreaCore& core, const DirectoryEntry& e) {
     v.config.slot_payload = mode == ChannelMode::Copy ? h.slot_payload : 0;
     v.config.inline_payload = mode == ChannelMode::ZeroCopy ? h.slot_payload : 0;
     v.config.pool_buffers = 0;
+    // How many posts the producer takes (written once, before publishing).
+    const std::uint32_t posted = word32(&core.data[e.offset + offsetof(ChannelHeader, posted)]).load(std::memory_order_relaxed);
+    if (posting ? posted == 0 || posted > h.slots || posted >= kPostedTokenBit : posted != 0)
+        return chan_error(EPROTO, "'" + e.name + "' has an impossible number of posts (" + std::to_string(posted) + ")");
+    v.config.posted = posted;
     v.config.consumer_vector = h.consumer_vector;
     v.config.producer_vector = h.producer_vector;
     v.config.memory_offset = e.offset;
@@ -116,7 +156,7 @@ Result<ChannelConsumer> ChannelConsumer::open(DataArea& area, std::string_view n
         return chan_error(EOWNERDEAD, "the producer of '" + e.name + "' is gone");
     auto s = std::make_unique<State>();
     s->v = v;
-    s->attach_word = kConsumerAttached | pack(core.self);
+    s->attach_word = kConsumerAttached | (next_open_number() << 32 & kConsumerOpenMask) | pack(core.self);
     auto consumer = word64(&v.hdr->consumer);
     std::uint64_t expected = 0;
     if (!consumer.compare_exchange_strong(expected, s->attach_word, std::memory_order_acq_rel)) {
@@ -126,9 +166,20 @@ Result<ChannelConsumer> ChannelConsumer::open(DataArea& area, std::string_view n
                                       : "'" + e.name + "' still holds a dead consumer: its producer must recover()");
     }
     s->cons = word64(&v.hdr->fwd_tail).load(std::memory_order_acquire);
-    s->ret_prod = word64(&v.hdr->ret_tail).load(std::memory_order_acquire);
-    s->ret_tail_cache = s->ret_prod;
+    // Our returns (and posts) start where the last consumer's ended: the
+    // producer reads the ring in order, so entries it has not read yet must
+    // not be overwritten under it. (Their returns are checked against its
+    // records; their posts carry the old tag and are dropped.)
+    const std::uint64_t ret_tail = word64(&v.hdr->ret_tail).load(std::memory_order_acquire);
+    const std::uint64_t ret_head = word64(&v.hdr->ret_head).load(std::memory_order_acquire);
+    s->ret_prod = ret_head >= ret_tail && ret_head - ret_tail <= v.ret_slots ? ret_head : ret_tail;
+    s->ret_tail_cache = ret_tail;
     word64(&v.hdr->ret_head).store(s->ret_prod, std::memory_order_relaxed);
+    if (v.posting) {
+        s->lent.resize(v.config.posted);
+        for (std::uint32_t t = v.config.posted; t-- > 0;) s->free_posts.push_back(static_cast<std::uint16_t>(t));
+        s->tag = post_tag(s->attach_word);
+    }
     return ChannelConsumer(std::move(s));
 }
 
@@ -143,16 +194,60 @@ ChannelConsumer::~ChannelConsumer() {
 }
 
 Result<std::uint32_t> ChannelConsumer::State::ret_room(std::uint32_t want) {
-    return ring_room(ret_prod, ret_tail_cache, &v.hdr->ret_tail, v.slots, want, std::memory_order_acquire,
+    return ring_room(ret_prod, ret_tail_cache, &v.hdr->ret_tail, v.ret_slots, want, std::memory_order_acquire,
                      "the producer's return");
 }
 
-void ChannelConsumer::State::put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token) {
+void ChannelConsumer::State::put_return(std::uint64_t offset, std::uint32_t length, std::uint16_t token,
+                                        std::uint16_t kind) {
     std::byte* e = v.ret_entry(ret_prod);
-    ChannelView::w0(e).store(entry_word0(offset, 0), std::memory_order_relaxed);
-    ChannelView::w1(e).store(entry_word1(length, token, marker_for(ret_prod, v.shift)),
+    ChannelView::w0(e).store(entry_word0(offset, kind), std::memory_order_relaxed);
+    ChannelView::w1(e).store(entry_word1(length, token, marker_for(ret_prod, v.ret_shift)),
                              std::memory_order_release);
     ++ret_prod;
+}
+
+Status ChannelConsumer::State::no_posts_lent(const char* what) const {
+    if (nlent == 0) return {};
+    return chan_error(EPERM, std::string(what) + " with buffers posted: use peek()/consume()");
+}
+
+bool ChannelConsumer::State::take_filled(std::uint16_t token, std::uint32_t len, Message& m,
+                                         std::uint32_t& invalid) {
+    const std::uint16_t t = token & static_cast<std::uint16_t>(kPostedTokenBit - 1);
+    if (t >= lent.size() || !lent[t].out || lent[t].peeked) {  // not ours to receive (or twice)
+        ++invalid;
+        return false;
+    }
+    Lent& l = lent[t];
+    l.peeked = true;
+    if (len > l.capacity) {  // never shown; the buffer is posted again
+        ++invalid;
+        peek_repost.push_back(t);
+        return false;
+    }
+    peek_filled.push_back(t);
+    m.data = v.core->data + l.offset;
+    m.offset = l.offset;
+    m.cookie = l.cookie;
+    m.origin = kMessagePosted;
+    return true;
+}
+
+void ChannelConsumer::State::settle_peeked_posts(bool consumed) {
+    for (std::uint16_t t : peek_filled) {
+        lent[t].peeked = false;
+        if (!consumed) continue;
+        lent[t].out = false;
+        free_posts.push_back(t);
+        --nlent;
+    }
+    for (std::uint16_t t : peek_repost) {
+        lent[t].peeked = false;
+        if (consumed) repost.push_back(t);
+    }
+    peek_filled.clear();
+    peek_repost.clear();
 }
 
 void ChannelConsumer::State::finish_batch(bool consumed, bool returned) {
@@ -165,6 +260,8 @@ void ChannelConsumer::State::finish_batch(bool consumed, bool returned) {
 Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::byte>> into,
                                                  std::span<std::uint32_t> lengths) {
     State& s = *s_;
+    MD_TRY(s.no_posts_lent("recv_copy()"));
+    s.settle_peeked_posts(false);
     s.peek_start = ~std::uint64_t{0};  // a peek() before this is stale
     const auto n = static_cast<std::uint32_t>(std::min({into.size(), lengths.size(), std::size_t{kChannelMaxSlots}}));
     const bool copy = s.v.mode == ChannelMode::Copy;
@@ -219,6 +316,7 @@ Result<std::uint32_t> ChannelConsumer::peek(std::span<Message> out) {
     State& s = *s_;
     const bool copy = s.v.mode == ChannelMode::Copy;
     const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
+    s.settle_peeked_posts(false);  // a peek again shows them again
     if (s.v.slot0 != nullptr) __builtin_prefetch(s.v.slot(s.cons));  // as in recv_copy
     std::uint32_t got = 0, invalid = 0;
     std::uint64_t bytes = 0;
@@ -243,6 +341,9 @@ Result<std::uint32_t> ChannelConsumer::peek(std::span<Message> out) {
             m.data = s.v.slot(pos);
             m.offset = s.v.slot_offset(pos);
             m.cookie = kChannelInlineCookie;
+            m.origin = kMessageInSlot;
+        } else if ((token & kPostedTokenBit) != 0) {  // into a buffer we posted (or a forgery)
+            if (!s.take_filled(token, len, m, invalid)) continue;
         } else {
             const std::uint64_t off = w0 & kOffsetMask;
             if (!s.v.in_region(off, len)) {
@@ -284,6 +385,7 @@ Status ChannelConsumer::consume(std::span<const Message> give_back) {
         if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "nothing to give back in a copy channel");
         MD_TRY(s.give_back(give_back));
     }
+    s.settle_peeked_posts(true);
     s.peek_start = ~std::uint64_t{0};
     const bool consumed = s.peek_end != s.cons;
     s.cons = s.peek_end;
@@ -301,6 +403,8 @@ Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out, std::span<co
     if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "recv() is for zero-copy channels: use recv_copy()");
     if (s.v.slot0 != nullptr)
         return chan_error(EPERM, "the channel carries inline messages: use peek()/consume() or recv_copy()");
+    MD_TRY(s.no_posts_lent("recv()"));
+    s.settle_peeked_posts(false);
     s.peek_start = ~std::uint64_t{0};
     const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
     bool returned = false;
@@ -335,7 +439,7 @@ Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out, std::span<co
         m.offset = off;
         m.length = len;
         m.flags = static_cast<std::uint16_t>(w0 >> 48);
-        m.reserved = 0;
+        m.origin = kMessageLent;
         m.cookie = token;
         s.stats.bytes += len;
     }
@@ -346,14 +450,14 @@ Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out, std::span<co
 
 Status ChannelConsumer::State::give_back(std::span<const Message> messages) {
     if (messages.size() > v.slots) return chan_error(EINVAL, "more messages than the ring holds");
-    MD_ASSIGN_OR_RETURN(std::uint32_t room, ret_room(static_cast<std::uint32_t>(messages.size())));
-    if (room < messages.size()) return chan_error(EAGAIN, "the return ring is full (the producer is not reclaiming)");
-    std::uint64_t n = 0;
-    for (const Message& m : messages) {
-        if (m.cookie == kChannelInlineCookie) continue;  // it was in its slot: nothing to give back
-        put_return(m.offset, m.length, static_cast<std::uint16_t>(m.cookie));
-        ++n;
-    }
+    // Only what the producer lent goes back: a message in its slot, or in
+    // a buffer we posted, takes no return entry.
+    auto lent_by_producer = [](const Message& m) { return m.origin == kMessageLent && m.cookie != kChannelInlineCookie; };
+    const auto n = static_cast<std::uint32_t>(std::count_if(messages.begin(), messages.end(), lent_by_producer));
+    MD_ASSIGN_OR_RETURN(std::uint32_t room, ret_room(n));
+    if (room < n) return chan_error(EAGAIN, "the return ring is full (the producer is not reclaiming)");
+    for (const Message& m : messages)
+        if (lent_by_producer(m)) put_return(m.offset, m.length, static_cast<std::uint16_t>(m.cookie));
     stats.returned += n;
     return {};
 }
@@ -365,6 +469,52 @@ Status ChannelConsumer::release(std::span<const Message> messages) {
     MD_TRY(s.give_back(messages));
     s.finish_batch(false, true);
     return {};
+}
+
+Result<std::uint32_t> ChannelConsumer::post(std::span<const Message> buffers) {
+    State& s = *s_;
+    if (!s.v.posting) return chan_error(EPERM, "the channel takes no posted buffers (made without `posted`)");
+    const AreaCore& core = *s.v.core;
+    for (const Message& m : buffers) {
+        const bool in_arenas = m.offset >= core.geo.arena_offset && m.offset <= core.arena_area_end() &&
+                               m.length <= core.arena_area_end() - m.offset;
+        const bool producers = m.offset < s.v.region_offset + s.v.region_size && s.v.region_offset < m.offset + m.length;
+        if (m.length == 0 || !in_arenas || producers)
+            return chan_error(EINVAL, "buffer [" + std::to_string(m.offset) + ", +" + std::to_string(m.length) +
+                                          ") is empty, outside the arenas, or in the producer's arena");
+    }
+    const std::uint32_t again = static_cast<std::uint32_t>(s.repost.size());
+    MD_ASSIGN_OR_RETURN(std::uint32_t room,
+                        s.ret_room(again + static_cast<std::uint32_t>(std::min<std::size_t>(buffers.size(), s.v.ret_slots))));
+    // Buffers a bad entry came back in go out again first (still lent).
+    std::uint32_t k = 0;
+    while (k < room && !s.repost.empty()) {
+        const std::uint16_t t = s.repost.back();
+        s.repost.pop_back();
+        s.put_return(s.lent[t].offset, s.lent[t].capacity, t, s.tag);
+        ++k;
+    }
+    std::uint32_t n = 0;
+    for (; n < buffers.size() && k < room && !s.free_posts.empty(); ++n, ++k) {
+        const std::uint16_t t = s.free_posts.back();
+        s.free_posts.pop_back();
+        s.lent[t] = State::Lent{buffers[n].offset, buffers[n].cookie, buffers[n].length, true, false};
+        ++s.nlent;
+        s.put_return(buffers[n].offset, buffers[n].length, t, s.tag);
+    }
+    s.stats.posted += n;
+    if (k != 0) s.finish_batch(false, true);
+    return n;
+}
+
+std::uint32_t ChannelConsumer::lent(std::span<Message> out) const {
+    const State& s = *s_;
+    std::uint32_t n = 0;
+    for (const State::Lent& l : s.lent) {
+        if (!l.out || n == out.size()) continue;
+        out[n++] = Message{s.v.core->data + l.offset, l.offset, l.capacity, 0, kMessagePosted, l.cookie};
+    }
+    return n;
 }
 
 Result<bool> ChannelConsumer::wait_readable(std::chrono::milliseconds timeout) {

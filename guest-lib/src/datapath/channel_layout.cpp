@@ -6,10 +6,11 @@
 
 namespace memdomain::detail {
 
-ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload) {
+ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uint32_t slot_payload, bool posting) {
     ChannelGeometry g;
     if (slots < 2 || slots > kChannelMaxSlots || !is_pow2(slots)) return g;
     if (mode != ChannelMode::Copy && mode != ChannelMode::ZeroCopy) return g;
+    if (posting && mode != ChannelMode::ZeroCopy) return g;
     if (mode == ChannelMode::Copy && slot_payload == 0) return g;
     if (slot_payload > kMaxSlotPayload) return g;
     while ((std::uint32_t{1} << g.shift) < slots) ++g.shift;
@@ -18,7 +19,9 @@ ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uin
     g.total = fwd_end;
     if (mode == ChannelMode::ZeroCopy) {
         g.ret_offset = fwd_end;
-        g.total = round_up(g.ret_offset + std::uint64_t{slots} * kDescriptorSize, 64);
+        g.ret_slots = posting ? 2 * slots : slots;
+        g.ret_shift = g.shift + (posting ? 1 : 0);
+        g.total = round_up(g.ret_offset + std::uint64_t{g.ret_slots} * kDescriptorSize, 64);
     }
     if (slot_payload != 0) {  // Copy, or ZeroCopy with inline slots
         // An odd number of cache lines per slot: slots a power of two apart
@@ -33,7 +36,8 @@ ChannelGeometry channel_geometry(ChannelMode mode, std::uint32_t slots, std::uin
 }
 
 std::uint64_t channel_memory_size_impl(const ChannelConfig& c) {
-    const ChannelGeometry g = channel_geometry(c.mode, c.slots, slot_bytes(c));
+    if (c.posted > c.slots || c.posted >= kPostedTokenBit || (c.posted != 0 && c.mode != ChannelMode::ZeroCopy)) return 0;
+    const ChannelGeometry g = config_geometry(c);
     return g.ok ? g.total : 0;
 }
 

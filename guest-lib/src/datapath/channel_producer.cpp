@@ -17,7 +17,8 @@ Error chan_error(int err, const std::string& what) { return make_error("channel:
 Status check_config(const ChannelConfig& c, const AreaCore& core) {
     if (channel_memory_size(c) == 0)
         return chan_error(EINVAL, "config: slots must be a power of two in 2.." + std::to_string(kChannelMaxSlots) +
-                                      ", slot_payload 1..65536 in copy mode, inline_payload up to 65536");
+                                      ", slot_payload 1..65536 in copy mode, inline_payload up to 65536, posted "
+                                      "(zero-copy only) up to slots and below 32768");
     if (c.consumer_vector >= core.port->vectors() || c.producer_vector >= core.port->vectors())
         return chan_error(EINVAL, "config: a vector is >= the domain's " + std::to_string(core.port->vectors()));
     if (c.mode == ChannelMode::ZeroCopy && c.pool_buffers > 0 &&
@@ -56,12 +57,14 @@ void init_header(ChannelView& v, const ChannelConfig& c, const ChannelGeometry& 
     h.slots = c.slots;
     h.slot_payload = slot_bytes(c);
     h.slot_stride = g.slot_stride;
+    h.flags = c.posted != 0 ? kChannelFlagPosting : 0;
     h.consumer_vector = c.consumer_vector;
     h.producer_vector = c.producer_vector;
     h.producer = pack(v.producer);
     h.region_offset = arena.offset();
     h.region_size = arena.size();
     copy_to_shared(v.hdr, &h, 64);
+    word32(&v.hdr->posted).store(c.posted, std::memory_order_relaxed);
     word64(&v.hdr->producer_state).store(kProducerOpen, std::memory_order_release);
 }
 
@@ -73,7 +76,7 @@ Result<ChannelProducer> ChannelProducer::create(DataArea& area, Arena& arena, st
     if (!core.writable) return chan_error(EROFS, "read-only peer cannot create a channel");
     if (!arena.owned()) return chan_error(EINVAL, "the arena is not ours (released, or taken over)");
     MD_TRY(check_config(config, core));
-    const ChannelGeometry g = channel_geometry(config.mode, config.slots, slot_bytes(config));
+    const ChannelGeometry g = config_geometry(config);
     auto s = std::make_unique<State>();
     s->arena = &arena;
     s->name = std::string(name);
@@ -110,6 +113,11 @@ Result<ChannelProducer> ChannelProducer::create(DataArea& area, Arena& arena, st
     if (config.mode == ChannelMode::ZeroCopy) {
         s->flights.resize(config.slots);
         for (std::uint32_t t = config.slots; t-- > 0;) s->free_tokens.push_back(static_cast<std::uint16_t>(t));
+        if (config.posted != 0) {
+            s->posts.resize(config.slots);
+            s->post_mask = config.slots - 1;
+        }
+        s->post_held.assign(config.posted, 0);
     }
     init_header(v, config, g, arena);
     auto st = dir_publish(core, name, *mem, g.total, kDirectoryTypeChannel);
@@ -166,45 +174,66 @@ Message ChannelProducer::State::pool_message(std::uint32_t index) const {
 Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const std::byte>> buffers) {
     State& s = *s_;
     const bool copy = s.v.mode == ChannelMode::Copy;
-    if (!copy && s.pool_count == 0 && s.v.slot_payload == 0)
-        return chan_error(ENOBUFS, "zero-copy channel without a pool or inline slots: use send()");
-    const std::uint32_t limit = copy ? s.v.slot_payload : std::max(s.pool_size, s.v.slot_payload);
+    if (!copy && s.pool_count == 0 && s.v.slot_payload == 0 && !s.v.posting)
+        return chan_error(ENOBUFS, "zero-copy channel without a pool, inline slots or posting: use send()");
+    // With posting, a message of any size may find a posted buffer that
+    // holds it (or stop the batch when none does).
+    const std::uint32_t limit = copy ? s.v.slot_payload
+                                : s.v.posting ? ~std::uint32_t{0}
+                                              : std::max(s.pool_size, s.v.slot_payload);
     for (const auto& b : buffers)
         if (b.size() > limit)
             return chan_error(EMSGSIZE, "a " + std::to_string(b.size()) + "-byte message exceeds the " +
                                             std::to_string(limit) + "-byte slot");
     const auto want = static_cast<std::uint32_t>(buffers.size() < kChannelMaxSlots ? buffers.size() : kChannelMaxSlots);
     MD_ASSIGN_OR_RETURN(std::uint32_t n, s.room(want));
-    if (!copy) {
-        // Messages up to the inline size go in their slots: no pool buffer,
-        // no token. The others need both, counted from the front.
-        std::uint32_t pooled = 0, k = 0;
-        if (s.pool_free.size() < n || s.free_tokens.size() < n) s.drain_returns();
-        const std::size_t can = std::min(s.pool_free.size(), s.free_tokens.size());
+    if (copy) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto len = static_cast<std::uint32_t>(buffers[i].size());
+            s.copy_in(s.v.slot(s.prod), buffers[i].data(), len);
+            s.put(s.v.slot_offset(s.prod), len, 0, 0);
+            s.stats.bytes += len;
+        }
+    } else {
+        // Each message into its entry's slot when it fits (the cheapest for
+        // small messages: no post used up), else the oldest posted buffer
+        // when that holds it (one copy, nothing comes back), else a pool
+        // buffer with a token; the batch ends at the first that has none.
+        if (s.v.posting) {
+            if (s.post_count < n) s.drain_returns();
+            if (s.post_count != 0) (void)s.check_post_owner();
+        }
+        if ((s.pool_free.size() < n || s.free_tokens.size() < n) && s.pool_count != 0) s.drain_returns();
+        std::uint32_t k = 0;
         for (; k < n; ++k) {
-            if (s.v.slot_holds(buffers[k].size())) continue;
-            if (pooled == can || buffers[k].size() > s.pool_size) break;
-            ++pooled;
+            const auto len = static_cast<std::uint32_t>(buffers[k].size());
+            if (s.v.slot_holds(len)) {
+                s.copy_in(s.v.slot(s.prod), buffers[k].data(), len);
+                s.put(s.v.slot_offset(s.prod), len, 0, kInlineToken);
+            } else if (s.post_count != 0 && len <= s.posts[s.post_head].capacity) {
+                const State::Post p = s.posts[s.post_head];
+                s.post_head = (s.post_head + 1) & s.post_mask;
+                --s.post_count;
+                s.post_held[p.token] = 0;
+                s.copy_in(s.v.core->data + p.offset, buffers[k].data(), len);
+                s.put(p.offset, len, 0, static_cast<std::uint16_t>(kPostedTokenBit | p.token));
+                ++s.stats.posted;
+            } else if (!s.pool_free.empty() && !s.free_tokens.empty() && len <= s.pool_size) {
+                const std::uint32_t b = s.pool_free.back();
+                s.pool_free.pop_back();
+                s.pool_is_free[b] = 0;
+                const Message m = s.pool_message(b);
+                s.copy_in(m.data, buffers[k].data(), len);
+                const std::uint16_t t = s.free_tokens.back();
+                s.free_tokens.pop_back();
+                s.flights[t] = State::Flight{m.offset, 0, len, 0, true, true};
+                s.put(m.offset, len, 0, t);
+            } else {
+                break;
+            }
+            s.stats.bytes += len;
         }
         n = k;
-    }
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const auto len = static_cast<std::uint32_t>(buffers[i].size());
-        if (copy || s.v.slot_holds(len)) {
-            if (len != 0) std::memcpy(s.v.slot(s.prod), buffers[i].data(), len);  // an empty span may have no data
-            s.put(s.v.slot_offset(s.prod), len, 0, copy ? 0 : kInlineToken);
-        } else {
-            const std::uint32_t b = s.pool_free.back();
-            s.pool_free.pop_back();
-            s.pool_is_free[b] = 0;
-            const Message m = s.pool_message(b);
-            if (len != 0) std::memcpy(m.data, buffers[i].data(), len);
-            const std::uint16_t t = s.free_tokens.back();
-            s.free_tokens.pop_back();
-            s.flights[t] = State::Flight{m.offset, 0, len, 0, true, true};
-            s.put(m.offset, len, 0, t);
-        }
-        s.stats.bytes += len;
     }
     s.stats.messages += n;
     if (n > 0) s.finish_batch();

@@ -26,6 +26,8 @@ struct ChannelView {
     std::uint64_t offset = 0;  // the channel's data-area offset
     std::uint64_t slots_offset = 0;  // data-area offset of payload slot 0 (copy mode)
     std::uint32_t slots = 0, mask = 0, shift = 0, slot_stride = 0;
+    std::uint32_t ret_slots = 0, ret_mask = 0, ret_shift = 0;  // the return ring (its own size with posting)
+    bool posting = false;
     ChannelMode mode = ChannelMode::Copy;
     std::uint32_t slot_payload = 0;
     std::uint64_t region_offset = 0, region_size = 0;  // where zero-copy buffers may lie
@@ -38,7 +40,7 @@ struct ChannelView {
     std::uint64_t slot_offset(std::uint64_t pos) const { return slots_offset + std::uint64_t(pos & mask) * slot_stride; }
     // Whether a message of `len` bytes fits in a slot (false without slots).
     bool slot_holds(std::uint64_t len) const { return slot0 != nullptr && len <= slot_payload; }
-    std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & mask) * kDescriptorSize; }
+    std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & ret_mask) * kDescriptorSize; }
     bool in_region(std::uint64_t off, std::uint64_t len) const {
         return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
     }
@@ -57,15 +59,24 @@ struct ChannelView {
         mask = n_slots - 1;
         shift = g.shift;
         slot_stride = g.slot_stride;
+        ret_slots = g.ret_slots;
+        ret_mask = g.ret_slots != 0 ? g.ret_slots - 1 : 0;
+        ret_shift = g.ret_shift;
+        posting = g.ret_slots > n_slots;
         mode = m;
     }
     // Entry words (word0 at +0, word1 at +8).
     static std::atomic_ref<std::uint64_t> w0(std::byte* e) { return word64(e); }
     static std::atomic_ref<std::uint64_t> w1(std::byte* e) { return word64(e + 8); }
-    // Whether the entry at `pos` of a ring holds what was written for pos.
+    // Whether the forward entry at `pos` holds what was written for pos.
     bool ready(std::byte* e, std::uint64_t pos, std::uint64_t& word1, std::memory_order order) const {
         word1 = w1(e).load(order);
         return static_cast<std::uint16_t>(word1 >> 48) == marker_for(pos, shift);
+    }
+    // The same for the return entry at `pos`.
+    bool ret_ready(std::byte* e, std::uint64_t pos, std::uint64_t& word1, std::memory_order order) const {
+        word1 = w1(e).load(order);
+        return static_cast<std::uint16_t>(word1 >> 48) == marker_for(pos, ret_shift);
     }
 };
 

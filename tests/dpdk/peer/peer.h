@@ -27,6 +27,7 @@ struct Options {
     std::uint32_t frame = 256;
     std::uint64_t min_mb = 0;
     int timeout_s = 20;
+    bool private_pool = false;  // exchange: mbufs off the domain heap
 };
 
 // The heap's range, for "inside the arena" checks.

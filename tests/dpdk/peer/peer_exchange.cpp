@@ -87,7 +87,8 @@ int run_exchange(const Options& o) {
     const int socket = attach_heap(o, &range);
     if (socket < 0) return 1;
     auto* canary = static_cast<std::uint8_t*>(rte_malloc_socket("canary", kCanary, 64, socket));
-    rte_mempool* pool = rte_pktmbuf_pool_create("xpool", 4095, 128, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    rte_mempool* pool = rte_pktmbuf_pool_create("xpool", 4095, 128, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                o.private_pool ? static_cast<int>(rte_socket_id()) : socket);
     if (canary == nullptr || pool == nullptr) {
         std::printf("ERROR allocation on the domain heap failed\n");
         return 1;
@@ -132,17 +133,18 @@ int run_exchange(const Options& o) {
     rte_eth_xstat xs[64];
     const int nx = rte_eth_xstats_get_names(0, names, 64);
     const int gx = rte_eth_xstats_get(0, xs, 64);
-    std::uint64_t rx_zc = 0, tx_zc = 0;
+    std::uint64_t rx_zc = 0, tx_zc = 0, rx_posted = 0;
     for (int i = 0; i < nx && i < gx; ++i) {
         if (std::strcmp(names[i].name, "rx_zero_copy_packets") == 0) rx_zc = xs[i].value;
+        if (std::strcmp(names[i].name, "rx_posted_packets") == 0) rx_posted = xs[i].value;
         if (std::strcmp(names[i].name, "tx_zero_copy_packets") == 0) tx_zc = xs[i].value;
     }
     (void)rte_eth_dev_stop(0);
     (void)rte_eth_dev_close(0);
     std::printf("RESULT sent=%" PRIu64 " received=%" PRIu64 " bad=%" PRIu64 " out_of_order=%" PRIu64
-                " fin=%d canary=%s own_outside=%" PRIu64 " tx_zero_copy=%" PRIu64 " rx_zero_copy=%" PRIu64 "\n",
+                " fin=%d canary=%s own_outside=%" PRIu64 " tx_zero_copy=%" PRIu64 " rx_zero_copy=%" PRIu64 " rx_posted=%" PRIu64 "\n",
                 sent, rx.data, rx.bad, rx.out_of_order, rx.fin ? 1 : 0, canary_ok ? "ok" : "CORRUPT", own_outside,
-                tx_zc, rx_zc);
+                tx_zc, rx_zc, rx_posted);
     rte_free(canary);
     return (fin_sent && rx.fin) ? 0 : 1;
 }

@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
         "socket-dir", po::value(&o.socket_dir), "memdomaind's socket directory")(
         "count", po::value(&o.count), "frames to send (exchange)")("id", po::value(&o.id), "this peer's tag")(
         "frame", po::value(&o.frame), "frame size (exchange)")("min-mb", po::value(&o.min_mb), "heap arena MiB")(
-        "timeout", po::value(&o.timeout_s), "seconds before giving up");
+        "timeout", po::value(&o.timeout_s), "seconds before giving up")(
+        "private-pool", po::bool_switch(&o.private_pool),
+        "exchange: the mbuf pool in DPDK's own memory, not on the domain heap (frames are copied)");
     po::positional_options_description pos;
     pos.add("mode", 1);
     try {

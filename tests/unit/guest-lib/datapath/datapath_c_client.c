@@ -92,7 +92,8 @@ int dp_c_channels(const char *dir, const char *name) {
     struct md_domain *da = NULL, *db = NULL;
     struct md_area *a = NULL, *b = NULL;
     struct md_arena *ar = NULL;
-    struct md_chan *tx = NULL, *rx = NULL, *ztx = NULL, *zrx = NULL;
+    struct md_chan *tx = NULL, *rx = NULL, *ztx = NULL, *zrx = NULL, *ptx = NULL, *prx = NULL;
+    struct md_arena *br = NULL;
     int rc = open_two(dir, name, &da, &db);
     if (rc != 0) return rc;
     CHECK(attach(da, &a) == 0 && attach(db, &b) == 0);
@@ -166,8 +167,39 @@ int dp_c_channels(const char *dir, const char *name) {
     struct md_chan_config seen;
     CHECK(md_chan_get_config(zrx, &seen) == 0 && seen.slots == 8 && seen.mode == MD_CHAN_ZERO_COPY);
     CHECK(md_chan_recover(ztx) == -EBUSY);
+
+    /* Posting: the consumer lends a buffer of its own arena; the producer
+     * copies a message into it; peek shows it with its cookie. */
+    struct md_chan_config pc;
+    md_chan_config_init(&pc);
+    pc.mode = MD_CHAN_ZERO_COPY;
+    pc.slots = 8;
+    pc.posted = 2;
+    CHECK(md_chan_create(a, ar, "c.post", &pc, &ptx) == 0);
+    CHECK(md_chan_open(b, "c.post", &prx) == 0);
+    CHECK(md_chan_get_config(prx, &seen) == 0 && seen.posted == 2);
+    CHECK(md_arena_claim(b, 65536, &br) == 0);
+    struct md_msg lend = {0};
+    CHECK(md_arena_alloc(br, 256, 64, &lend.offset) == 0);
+    lend.length = 256;
+    lend.cookie = 7;
+    CHECK(md_chan_post(tx, &lend, 1) == -EPERM); /* the producer's end */
+    CHECK(md_chan_post(rx, &lend, 1) == -EPERM); /* a channel without posting */
+    struct md_msg theirs = m[0];                  /* in the producer's arena */
+    CHECK(md_chan_post(prx, &theirs, 1) == -EINVAL);
+    CHECK(md_chan_post(prx, &lend, 1) == 1 && md_chan_lent(prx, pk, 2) == 1 && pk[0].cookie == 7);
+    CHECK(md_chan_send_copy(ptx, bufs, lens, 1) == 1);
+    CHECK(md_chan_recv(prx, r, 1) == -EPERM); /* a buffer is lent: peek/consume only */
+    CHECK(md_chan_peek(prx, pk, 2) == 1 && pk[0].origin == MD_MSG_POSTED && pk[0].cookie == 7 && pk[0].length == 5);
+    CHECK((char *)pk[0].data == (char *)md_data(db) + lend.offset && memcmp(pk[0].data, "hello", 5) == 0);
+    CHECK(md_chan_consume(prx) == 0 && md_chan_lent(prx, pk, 2) == 0);
+    CHECK(md_chan_get_stats(ptx, &st) == 0 && st.posted == 1);
+    CHECK(md_chan_get_stats(prx, &st) == 0 && st.posted == 1);
     rc = 0;
 out:
+    md_chan_close(prx);
+    md_chan_close(ptx);
+    md_arena_release(br);
     md_chan_close(zrx);
     md_chan_close(ztx);
     md_chan_close(rx);

@@ -2,6 +2,8 @@
 // the formatter and every checker, with their refusals.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "area_geometry.h"
 #include "area_layout.h"
 #include "channel_layout.h"
@@ -82,6 +84,43 @@ TEST(ChannelGeometry, ZeroCopyHasTwoDescriptorRings) {
     EXPECT_EQ(g.slots_offset, 0u);
     EXPECT_EQ(g.ret_offset, kChannelHeaderSize + 1024u * 16u);
     EXPECT_EQ(g.total, kChannelHeaderSize + 2 * 1024u * 16u);
+}
+
+TEST(ChannelGeometry, PostingDoublesTheReturnRingForEveryReturnAndEveryPost) {
+    auto g = channel_geometry(ChannelMode::ZeroCopy, 1024, 256, true);
+    ASSERT_TRUE(g.ok);
+    EXPECT_EQ(g.ret_offset, kChannelHeaderSize + 1024u * 16u);
+    EXPECT_EQ(g.ret_slots, 2048u);
+    EXPECT_EQ(g.ret_shift, 11u);
+    EXPECT_EQ(g.slots_offset, g.ret_offset + 2048u * 16u);  // the inline slots after it
+    EXPECT_EQ(channel_geometry(ChannelMode::ZeroCopy, 1024, 0).ret_slots, 1024u);
+    EXPECT_FALSE(channel_geometry(ChannelMode::Copy, 1024, 256, true).ok);  // posting is zero-copy only
+    ChannelConfig c;
+    c.mode = ChannelMode::ZeroCopy;
+    c.slots = 64;
+    for (std::uint32_t posted : {1u, 64u}) {
+        c.posted = posted;
+        EXPECT_EQ(channel_memory_size(c), kChannelHeaderSize + 64u * 16u * 3u) << posted;
+    }
+    c.posted = 65;  // more than the ring
+    EXPECT_EQ(channel_memory_size(c), 0u);
+    c.slots = kChannelMaxSlots;
+    c.posted = kChannelMaxSlots;  // a token of 0x7fff would read as the inline token
+    EXPECT_EQ(channel_memory_size(c), 0u);
+    c.mode = ChannelMode::Copy;
+    c.posted = 1;
+    EXPECT_EQ(channel_memory_size(c), 0u);
+}
+
+TEST(ChannelLayout, PostTagsAreMarkedPostsAndDifferForDifferentConsumerWords) {
+    std::set<std::uint16_t> tags;
+    for (std::uint64_t open = 0; open < 64; ++open) {
+        const std::uint16_t t = post_tag(kConsumerAttached | open << 32 | 0x00010002u);
+        EXPECT_EQ(t & kEntryPost, kEntryPost);
+        tags.insert(t);
+    }
+    EXPECT_EQ(tags.size(), 64u);  // 64 opens by one attachment: 64 tags
+    EXPECT_NE(kPostedTokenBit | 0x7ffe, kInlineToken);
 }
 
 TEST(ChannelGeometry, InvalidConfigsHaveNoSize) {
