@@ -16,8 +16,8 @@
 //   with the next burst's consume, under one fence.
 //   Posted buffers (zero-copy at both ends): Rx lends the producer mbufs of
 //   its own pool on our domain heap (ChannelConsumer::post), and Tx copies
-//   frames that cannot go in place into them ahead of slots and pool
-//   buffers: one copy, the Rx side hands the filled mbufs to the
+//   frames that can neither go in place nor in an inline slot into them,
+//   ahead of pool buffers: one copy, the Rx side hands the filled mbufs to the
 //   application as they are, and nothing travels back, as net_memif's
 //   zero-copy receive. Frames sent in place still go in place.
 //
@@ -236,7 +236,8 @@ bool goes_in_place(const DomainHeap& heap, const rte_mbuf* m) {
 }
 
 // One batch of copy Tx (send_copy: into the entries' slots in Copy mode and
-// for small frames in ZeroCopy mode, else into library pool buffers):
+// for small frames in ZeroCopy mode, else into buffers the other end posted
+// or library pool buffers):
 // frames up to the next oversized one, the 9th multi-segment one, or
 // (stop_at_in_place) one that can go in place.
 // Returns how many frames were taken.
@@ -376,12 +377,18 @@ void rx_queue_drop_channel(RxQueue* q) {
     q->nback = 0;  // the closed consumer's: the producer recovers them
 }
 
+namespace {
+void free_quarantine(RxQueue* q) {
+    rte_pktmbuf_free_bulk(q->quarantine.data(), static_cast<unsigned>(q->quarantine.size()));
+    q->quarantine.clear();
+}
+}  // namespace
+
 void rx_queue_attached(RxQueue* q) {
     // A producer writes a consumer's posts only while that consumer is
     // attached (it checks before each batch); ours were withdrawn at least
     // a monitor pass ago.
-    for (rte_mbuf* m : q->quarantine) rte_pktmbuf_free(m);
-    q->quarantine.clear();
+    free_quarantine(q);
     q->ch_posting = q->ch_zero_copy && q->post_mp != nullptr && q->ch->config().posted != 0;
 }
 
@@ -419,10 +426,9 @@ void rx_queue_free(RxQueue* q) {
     if (q == nullptr) return;
     rx_queue_drop_channel(q);
     if (q->stashed != 0) rte_pktmbuf_free_bulk(q->stash.data(), q->stashed);
+    free_quarantine(q);
     // Zero-copy mbufs still held by the application would call back into
     // this queue: its slots and ring are kept (leaked) in that case.
-    for (rte_mbuf* m : q->quarantine) rte_pktmbuf_free(m);
-    q->quarantine.clear();
     if (q->zc_done != nullptr && q->zc_free.size() + rte_ring_count(q->zc_done) < q->zc.size()) {
         MD_PMD_LOG(WARNING, "%s: Rx queue %u released while the application holds zero-copy mbufs",
                    q->port->name.c_str(), q->qid);

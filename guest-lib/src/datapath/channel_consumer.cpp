@@ -260,8 +260,7 @@ void ChannelConsumer::State::finish_batch(bool consumed, bool returned) {
 Result<std::uint32_t> ChannelConsumer::recv_copy(std::span<const std::span<std::byte>> into,
                                                  std::span<std::uint32_t> lengths) {
     State& s = *s_;
-    MD_TRY(s.no_posts_lent("recv_copy()"));
-    s.settle_peeked_posts(false);
+    MD_TRY(s.no_posts_lent("recv_copy()"));  // so no post was peeked either
     s.peek_start = ~std::uint64_t{0};  // a peek() before this is stale
     const auto n = static_cast<std::uint32_t>(std::min({into.size(), lengths.size(), std::size_t{kChannelMaxSlots}}));
     const bool copy = s.v.mode == ChannelMode::Copy;
@@ -403,8 +402,7 @@ Result<std::uint32_t> ChannelConsumer::recv(std::span<Message> out, std::span<co
     if (s.v.mode != ChannelMode::ZeroCopy) return chan_error(EPERM, "recv() is for zero-copy channels: use recv_copy()");
     if (s.v.slot0 != nullptr)
         return chan_error(EPERM, "the channel carries inline messages: use peek()/consume() or recv_copy()");
-    MD_TRY(s.no_posts_lent("recv()"));
-    s.settle_peeked_posts(false);
+    MD_TRY(s.no_posts_lent("recv()"));  // so no post was peeked either
     s.peek_start = ~std::uint64_t{0};
     const auto n = static_cast<std::uint32_t>(std::min(out.size(), std::size_t{kChannelMaxSlots}));
     bool returned = false;
@@ -474,12 +472,8 @@ Status ChannelConsumer::release(std::span<const Message> messages) {
 Result<std::uint32_t> ChannelConsumer::post(std::span<const Message> buffers) {
     State& s = *s_;
     if (!s.v.posting) return chan_error(EPERM, "the channel takes no posted buffers (made without `posted`)");
-    const AreaCore& core = *s.v.core;
     for (const Message& m : buffers) {
-        const bool in_arenas = m.offset >= core.geo.arena_offset && m.offset <= core.arena_area_end() &&
-                               m.length <= core.arena_area_end() - m.offset;
-        const bool producers = m.offset < s.v.region_offset + s.v.region_size && s.v.region_offset < m.offset + m.length;
-        if (m.length == 0 || !in_arenas || producers)
+        if (!s.v.lendable(m.offset, m.length))
             return chan_error(EINVAL, "buffer [" + std::to_string(m.offset) + ", +" + std::to_string(m.length) +
                                           ") is empty, outside the arenas, or in the producer's arena");
     }

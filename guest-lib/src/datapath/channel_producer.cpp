@@ -199,11 +199,11 @@ Result<std::uint32_t> ChannelProducer::send_copy(std::span<const std::span<const
         // small messages: no post used up), else the oldest posted buffer
         // when that holds it (one copy, nothing comes back), else a pool
         // buffer with a token; the batch ends at the first that has none.
-        if (s.v.posting) {
-            if (s.post_count < n) s.drain_returns();
-            if (s.post_count != 0) (void)s.check_post_owner();
-        }
-        if ((s.pool_free.size() < n || s.free_tokens.size() < n) && s.pool_count != 0) s.drain_returns();
+        // One drain for both: posts run short, or pool buffers or tokens do.
+        const bool posts_short = s.v.posting && s.post_count < n;
+        const bool pool_short = s.pool_count != 0 && (s.pool_free.size() < n || s.free_tokens.size() < n);
+        if (posts_short || pool_short) s.drain_returns();
+        if (s.post_count != 0) (void)s.check_post_owner();
         std::uint32_t k = 0;
         for (; k < n; ++k) {
             const auto len = static_cast<std::uint32_t>(buffers[k].size());

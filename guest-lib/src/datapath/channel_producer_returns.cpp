@@ -48,18 +48,13 @@ std::uint64_t ChannelProducer::State::check_post_owner() {
 
 void ChannelProducer::State::take_post(std::uint64_t word0, std::uint64_t word1, std::uint64_t c) {
     // Only from the consumer attached now (its tag), for a token below
-    // `posted` that we do not hold, into a range inside the arenas and
-    // outside our own arena (so never our rings, pool or buffers).
+    // `posted` that we do not hold, into a range it may lend.
     const std::uint64_t off = word0 & kOffsetMask;
     const auto cap = static_cast<std::uint32_t>(word1);
     const auto token = static_cast<std::uint16_t>(word1 >> 32);
-    const AreaCore& core = *v.core;
-    const bool in_arenas = off >= core.geo.arena_offset && off <= core.arena_area_end() &&
-                           cap <= core.arena_area_end() - off;
-    const bool ours = off < v.region_offset + v.region_size && v.region_offset < off + cap;
     if ((c & kConsumerKindMask) != kConsumerAttached) return;  // its poster has left (recover): not a fault
     if (static_cast<std::uint16_t>(word0 >> 48) != post_tag(c) ||
-        token >= post_held.size() || post_held[token] != 0 || cap == 0 || !in_arenas || ours) {
+        token >= post_held.size() || post_held[token] != 0 || !v.lendable(off, cap)) {
         ++stats.invalid;
         return;
     }

@@ -44,6 +44,15 @@ struct ChannelView {
     bool in_region(std::uint64_t off, std::uint64_t len) const {
         return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
     }
+    // Posting: whether a consumer may lend [off, off + len): not empty,
+    // inside the arenas, and outside the producer's arena (so never its
+    // rings, pool or buffers). Both ends check with this: the consumer
+    // before posting, the producer before keeping a post.
+    bool lendable(std::uint64_t off, std::uint64_t len) const {
+        const std::uint64_t end = core->arena_area_end();
+        if (len == 0 || off < core->geo.arena_offset || off > end || len > end - off) return false;
+        return off + len <= region_offset || off >= region_offset + region_size;
+    }
     // Points the view at a channel of geometry g built at data-area offset
     // `at` (both ends: the producer from its config, the consumer from the
     // geometry it computed and checked itself).

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -143,6 +144,19 @@ inline int stream_copy(ChannelProducer& tx, ChannelConsumer& rx, std::uint64_t n
     }
     producer.join();
     return errors + (failed.load() ? 1 : 0);
+}
+
+// A hostile peer: random words (a third of them small, as indices and
+// lengths would be) written anywhere in [mem, mem + bytes) until `stop`,
+// often enough to hit every word many times, seldom enough that the ends
+// make progress between hits.
+inline void scribble_words(std::byte* mem, std::uint64_t bytes, std::uint64_t seed, const std::atomic<bool>& stop) {
+    std::mt19937_64 rng(seed);
+    auto* words = reinterpret_cast<std::uint64_t*>(mem);
+    while (!stop.load()) {
+        detail::word64(&words[rng() % (bytes / 8)]).store(rng() % 3 == 0 ? rng() % 64 : rng());
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
 }
 
 }  // namespace memdomain::test

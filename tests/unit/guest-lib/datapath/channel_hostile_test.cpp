@@ -224,16 +224,7 @@ TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {
 void scribble_while_streaming(HostileChannel& t, ChannelProducer& tx, ChannelConsumer& rx, std::byte* mem,
                               std::uint64_t bytes, bool zero_copy, int* outside) {
     std::atomic<bool> stop{false};
-    std::thread hostile([&] {
-        std::mt19937_64 rng(99);
-        auto* words = reinterpret_cast<std::uint64_t*>(mem);
-        while (!stop.load()) {
-            word64(&words[rng() % (bytes / 8)]).store(rng() % 3 == 0 ? rng() % 64 : rng());
-            // Often enough to hit every word many times, seldom enough that
-            // the ends make progress between hits.
-            std::this_thread::sleep_for(std::chrono::microseconds(20));
-        }
-    });
+    std::thread hostile([&] { scribble_words(mem, bytes, 99, stop); });
     std::thread producer([&] {
         std::byte b[100]{};
         std::vector<std::span<const std::byte>> msgs(8, std::span<const std::byte>(b));

@@ -251,14 +251,8 @@ TEST_F(HostilePosts, RandomScribblesWhileStreamingPostsNeverEscape) {
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> shown{0};
     std::thread hostile([&] {
-        std::mt19937_64 rng(7);
-        auto* words = reinterpret_cast<std::uint64_t*>(at(tx.offset()));
-        const std::uint64_t n = channel_memory_size(c) / 8;
         while (!stop.load() && shown.load() < 64) std::this_thread::yield();
-        while (!stop.load()) {
-            word64(&words[rng() % n]).store(rng() % 3 == 0 ? rng() % 64 : rng());
-            std::this_thread::sleep_for(std::chrono::microseconds(20));
-        }
+        scribble_words(at(tx.offset()), channel_memory_size(c), 7, stop);
     });
     std::thread producer([&] {
         std::byte b[100]{};
