@@ -351,7 +351,10 @@ std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
         return 0;
     }
     const bool zc = q->ch->config().mode == ChannelMode::ZeroCopy;
-    if (zc) tx_reclaim(q);  // also after a consumer died: recover() hands its messages back here
+    // Also after a consumer died: recover() hands its messages back here.
+    // Nothing to reclaim (only copies and posts lately) costs no look at
+    // the return ring, whose next line the other end may be writing.
+    if (zc && q->ch->outstanding() != 0) tx_reclaim(q);
     if (!q->connected) {
         q->link_down += n;
         return 0;

@@ -212,6 +212,10 @@ public:
     // own data/offset/length/flags/cookie. Returns how many. Returns that do
     // not match an in-flight message are dropped (Stats::invalid).
     Result<std::uint32_t> reclaim(std::span<Message> out);
+    // ZeroCopy: messages of send() that reclaim() has not given back yet
+    // (with the consumer, or back and waiting). 0 means reclaim() has
+    // nothing to give: a caller can skip it without reading shared memory.
+    std::uint32_t outstanding() const;
 
     // Waits up to `timeout` (negative: forever) until there is room in the
     // ring or a return to reclaim, sleeping on the producer's doorbell

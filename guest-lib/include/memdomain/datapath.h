@@ -243,6 +243,10 @@ int md_chan_alloc(struct md_chan *ch, struct md_msg *out, uint32_t n);
 int md_chan_send(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
 /* Returns how many released messages it stored (producer's own fields). */
 int md_chan_reclaim(struct md_chan *ch, struct md_msg *out, uint32_t cap);
+/* Producer, zero-copy: messages of md_chan_send that md_chan_reclaim has not
+ * given back yet (0: it has nothing to give, and a poll loop may skip it;
+ * 0 for a consumer end or a NULL handle). Reads no shared memory. */
+uint32_t md_chan_outstanding(const struct md_chan *ch);
 /* Returns 0, or -EINVAL (not a free-able pool buffer; nothing changes). */
 int md_chan_free(struct md_chan *ch, const struct md_msg *msgs, uint32_t n);
 /* Producer: messages sent that the consumer has not taken yet (0 for a

@@ -146,6 +146,9 @@ int md_chan_free(struct md_chan* ch, const struct md_msg* m, uint32_t n) {
     return st ? 0 : fail(st.error());
 }
 
+uint32_t md_chan_outstanding(const struct md_chan* ch) {
+    return ch != nullptr && ch->tx ? ch->tx->outstanding() : 0;
+}
 uint32_t md_chan_unread(const struct md_chan* ch) { return ch != nullptr && ch->tx ? ch->tx->unread() : 0; }
 
 int md_chan_recover(struct md_chan* ch) {

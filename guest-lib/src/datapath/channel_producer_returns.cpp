@@ -23,6 +23,7 @@ void ChannelProducer::State::settle_flight(std::uint16_t token) {
         pool_free.push_back(b);
         return;
     }
+    --sent_in_flight;
     Message m;
     m.offset = f.offset;
     m.data = v.core->data + f.offset;
@@ -114,6 +115,10 @@ Result<std::uint32_t> ChannelProducer::reclaim(std::span<Message> out) {
         s.returned.pop_front();
     }
     return n;
+}
+
+std::uint32_t ChannelProducer::outstanding() const {
+    return s_->sent_in_flight + static_cast<std::uint32_t>(s_->returned.size());
 }
 
 std::uint32_t ChannelProducer::unread() const {

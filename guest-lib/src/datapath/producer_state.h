@@ -37,6 +37,7 @@ struct ChannelProducer::State {
     };
     std::vector<Flight> flights;
     std::vector<std::uint16_t> free_tokens;
+    std::uint32_t sent_in_flight = 0;  // flights of send() (not internal)
     std::deque<Message> returned;  // reclaimed or recovered, not yet handed out
 
     // Posting: the consumer's posts, checked, oldest first (a ring of

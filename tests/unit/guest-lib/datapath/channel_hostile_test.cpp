@@ -216,6 +216,8 @@ TEST_F(HostileChannel, ReturnsOfWhatWasNeverSentAreDropped) {
     ASSERT_EQ(*n, 1u);
     EXPECT_EQ(back[0].offset, in[0].offset);
     EXPECT_EQ(tx.stats().invalid, 4u);
+    // The forged and repeated returns moved nothing: one is still out.
+    EXPECT_EQ(tx.outstanding(), 1u);
 }
 
 // Streams zero-copy or copy messages while a third thread writes random

@@ -153,6 +153,7 @@ TEST_F(Channels, ZeroCopyCopyPathUsesThePoolAndReturnsEveryBuffer) {
     ChannelConsumer rx = open();
     EXPECT_EQ(stream_copy(tx, rx, 50000, 7), 0);
     EXPECT_EQ(rx.stats().returned, 50000u);
+    EXPECT_EQ(tx.outstanding(), 0u);  // pool buffers of send_copy are the library's own
     // Every pool buffer can be taken again once the last returns are in.
     std::vector<Message> all(24);
     std::uint32_t got = 0;
@@ -184,7 +185,9 @@ TEST_F(Channels, ZeroCopyMessagesArriveInPlaceAndComeBackWithTheirCookies) {
         std::memcpy(m.data, p.data(), m.length);
         out.push_back(m);
     }
+    EXPECT_EQ(tx.outstanding(), 0u);
     ASSERT_EQ(*tx.send(out), 8u);
+    EXPECT_EQ(tx.outstanding(), 8u);
     Message extra = out[0];
     EXPECT_EQ(*tx.send(std::span(&extra, 1)), 0u);  // 8 in flight: full
     std::vector<Message> in(8);
@@ -200,8 +203,10 @@ TEST_F(Channels, ZeroCopyMessagesArriveInPlaceAndComeBackWithTheirCookies) {
     // (all 8 tokens are still out).
     EXPECT_EQ(*tx.send(std::span(&extra, 1)), 0u);
     ASSERT_TRUE(rx.release(std::span(in).subspan(0, 5)));
+    EXPECT_EQ(tx.outstanding(), 8u);  // back on the return ring, not reclaimed
     std::vector<Message> back(8);
     ASSERT_EQ(*tx.reclaim(back), 5u);
+    EXPECT_EQ(tx.outstanding(), 3u);
     for (int i = 0; i < 5; ++i) {
         EXPECT_EQ(back[i].cookie, 0xc00c1e00u + i);
         EXPECT_EQ(back[i].offset, out[i].offset);
@@ -210,6 +215,7 @@ TEST_F(Channels, ZeroCopyMessagesArriveInPlaceAndComeBackWithTheirCookies) {
     ASSERT_TRUE(rx.release(std::span(in).subspan(5)));
     ASSERT_EQ(*tx.reclaim(back), 3u);
     EXPECT_EQ(tx.stats().returned, 8u);
+    EXPECT_EQ(tx.outstanding(), 0u);
 }
 
 TEST_F(Channels, FullAndEmptyAreZeroNotErrors) {
@@ -334,8 +340,10 @@ TEST_F(Channels, ADeadConsumersBuffersAreRecoveredAndTheEndReopens) {
     auto n = tx.recover();
     ASSERT_TRUE(n) << n.error().message;
     EXPECT_EQ(*n, 5u);  // 3 held + 2 unread; the released one came back normally
+    EXPECT_EQ(tx.outstanding(), 6u);  // all back, waiting for reclaim
     std::vector<Message> back(8);
     EXPECT_EQ(*tx.reclaim(back), 6u);
+    EXPECT_EQ(tx.outstanding(), 0u);
     ASSERT_TRUE(tx.free(std::span(back).subspan(0, 6)));
     ChannelConsumer rx = open();
     std::vector<Message> m(8);

@@ -150,7 +150,9 @@ int dp_c_channels(const char *dir, const char *name) {
         m[i].flags = (uint16_t)i;
         m[i].cookie = 100 + (uint64_t)i;
     }
+    CHECK(md_chan_outstanding(ztx) == 0); /* pool buffers taken, none sent */
     CHECK(md_chan_send(ztx, m, 4) == 4);
+    CHECK(md_chan_outstanding(ztx) == 4 && md_chan_outstanding(zrx) == 0 && md_chan_outstanding(NULL) == 0);
     struct md_msg r[4];
     CHECK(md_chan_recv(zrx, r, 4) == 4);
     CHECK(md_chan_peek(zrx, pk, 2) == 0 && md_chan_consume(zrx) == 0); /* recv took them all */
@@ -160,7 +162,9 @@ int dp_c_channels(const char *dir, const char *name) {
     }
     CHECK(md_chan_release(zrx, r, 4) == 0);
     struct md_msg back[4];
+    CHECK(md_chan_outstanding(ztx) == 4); /* released, not reclaimed yet */
     CHECK(md_chan_reclaim(ztx, back, 4) == 4);
+    CHECK(md_chan_outstanding(ztx) == 0);
     for (int i = 0; i < 4; ++i) CHECK(back[i].cookie == 100 + (uint64_t)i);
     CHECK(md_chan_free(ztx, back, 4) == 0);
     CHECK(md_chan_free(ztx, back, 1) == -EINVAL); /* free already */
