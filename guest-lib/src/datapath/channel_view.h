@@ -58,15 +58,14 @@ struct ChannelView {
     // Whether a message of `len` bytes fits in a slot (false without slots).
     bool slot_holds(std::uint64_t len) const { return slot0 != nullptr && len <= slot_payload; }
     std::byte* ret_entry(std::uint64_t pos) const { return ret + std::uint64_t(pos & ret_mask) * kDescriptorSize; }
-    // Before writing n entries from pos: their lines, which the other end
-    // read last lap, are fetched for writing. pos's own line is left alone
-    // (the other end may be reading the entries before it).
-    void prefetch_fwd(std::uint64_t pos, std::uint32_t n) const { prefetch_entries(fwd, mask, pos, n); }
-    void prefetch_ret(std::uint64_t pos, std::uint32_t n) const { prefetch_entries(ret, ret_mask, pos, n); }
-    static void prefetch_entries(std::byte* ring, std::uint64_t m, std::uint64_t pos, std::uint32_t n) {
+    // Before writing n forward entries from pos: their lines, which the
+    // consumer read last lap, are fetched for writing. A line that also
+    // holds entries before pos is left alone (the consumer may be reading
+    // them).
+    void prefetch_fwd(std::uint64_t pos, std::uint32_t n) const {
         constexpr std::uint64_t per_line = 64 / kDescriptorSize;
         for (std::uint64_t p = (pos + per_line - 1) & ~(per_line - 1); p < pos + n; p += per_line)
-            prefetch_for_write(ring + (p & m) * kDescriptorSize, 1);
+            prefetch_for_write(fwd_entry(p), 1);
     }
     bool in_region(std::uint64_t off, std::uint64_t len) const {
         return off >= region_offset && off - region_offset <= region_size && len <= region_size - (off - region_offset);
