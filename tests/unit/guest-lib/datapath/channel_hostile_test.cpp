@@ -227,15 +227,7 @@ void scribble_while_streaming(HostileChannel& t, ChannelProducer& tx, ChannelCon
                               std::uint64_t bytes, bool zero_copy, int* outside) {
     std::atomic<bool> stop{false};
     std::thread hostile([&] { scribble_words(mem, bytes, 99, stop); });
-    std::thread producer([&] {
-        std::byte b[100]{};
-        std::vector<std::span<const std::byte>> msgs(8, std::span<const std::byte>(b));
-        std::vector<Message> back(16);
-        while (!stop.load()) {
-            (void)tx.send_copy(msgs);
-            if (zero_copy) (void)tx.reclaim(back);
-        }
-    });
+    std::thread producer = send_until(tx, stop, zero_copy);
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
     std::vector<Message> in(16);
     std::byte b[256];

@@ -254,15 +254,7 @@ TEST_F(HostilePosts, RandomScribblesWhileStreamingPostsNeverEscape) {
         while (!stop.load() && shown.load() < 64) std::this_thread::yield();
         scribble_words(at(tx.offset()), channel_memory_size(c), 7, stop);
     });
-    std::thread producer([&] {
-        std::byte b[100]{};
-        std::vector<std::span<const std::byte>> msgs(8, std::span<const std::byte>(b));
-        std::vector<Message> back(16);
-        while (!stop.load()) {
-            (void)tx.send_copy(msgs);
-            (void)tx.reclaim(back);
-        }
-    });
+    std::thread producer = send_until(tx, stop, true);
     const std::byte* lo = rx_area_->data() + arena_->offset();
     const std::byte* hi = lo + arena_->size();
     int bad = 0;
