@@ -21,7 +21,9 @@ enum class Way {
     IntoPosted,  // zero-copy=yes, mbufs in DPDK's own memory: copied into buffers the receiver posted
 };
 
-void exchange(Way way) {
+// hold != 0: b holds the last `hold` frames a sent in place until its port
+// has stopped, and lingers (polling) past a's stop.
+void exchange(Way way, std::uint32_t hold = 0) {
     const bool zero_copy = way != Way::Copy;
     const std::string name = way == Way::Copy ? "dpdkx" : way == Way::InPlace ? "dpdkxzc" : "dpdkxpost";
     Server server(dpdk_domain_config(name));
@@ -36,6 +38,8 @@ void exchange(Way way) {
         a.insert(a.end(), {"--", "exchange", "--domain", name, "--socket-dir", server.socket_dir(), "--count", "20000",
                            "--frame", way == Way::IntoPosted ? "1500" : "300", "--id", id, "--timeout", "30"});
         if (way == Way::IntoPosted) a.push_back("--private-pool");
+        if (hold != 0 && std::string(id) == "2")
+            a.insert(a.end(), {"--hold", std::to_string(hold), "--linger-ms", "2500"});
         return a;
     };
     DpdkProcess a("a", argv("0@0", "xa", "1"), logs);
@@ -51,6 +55,14 @@ void exchange(Way way) {
         EXPECT_EQ(field(log, "RESULT", "bad").value_or(""), "0") << log;
         EXPECT_EQ(field(log, "RESULT", "out_of_order").value_or(""), "0") << log;
         EXPECT_EQ(field(log, "RESULT", "canary").value_or(""), "ok") << log;
+        // Stopping the port took back every frame sent in place, and closing
+        // it freed the queues' mbufs: the pool is whole again. Only frames
+        // the other end's application still held (hold) stay out of it.
+        const std::uint32_t out = r == &a ? hold : 0;
+        EXPECT_EQ(field(log, "RESULT", "unreturned").value_or(""), std::to_string(out)) << log;
+        EXPECT_EQ(std::stoull(field(log, "RESULT", "pool_free").value_or("0")) + out,
+                  std::stoull(field(log, "RESULT", "pool_size").value_or("1"))) << log;
+        EXPECT_EQ(field(log, "RESULT", "held").value_or(""), std::to_string(r == &b ? hold : 0)) << log;
         if (way == Way::IntoPosted) {
             // Nothing could go in place (the pool is off the heap): most
             // frames were copied straight into the receiver's posted mbufs
@@ -75,6 +87,10 @@ void exchange(Way way) {
 TEST(DpdkHeap, TwoProcessesExchangeFramesInCopyMode) { exchange(Way::Copy); }
 TEST(DpdkHeap, TwoProcessesExchangeFramesZeroCopy) { exchange(Way::InPlace); }
 TEST(DpdkHeap, TwoProcessesExchangeFramesIntoPostedBuffers) { exchange(Way::IntoPosted); }
+// A port stop waits for its in-place frames to come back, but never takes
+// one the other end's application still holds: those stay out of the pool
+// (tx_zero_copy_unreturned), and everything else is whole.
+TEST(DpdkHeap, FramesTheOtherEndStillHoldsStayOutOfThePoolAtStop) { exchange(Way::InPlace, 10); }
 
 }  // namespace
 }  // namespace memdomain::test::dpdk

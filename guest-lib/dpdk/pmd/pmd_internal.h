@@ -161,6 +161,9 @@ struct TxQueue {
     std::array<std::span<const std::byte>, kBurst> bufs;
     std::array<Message, kBurst> msgs;
     std::uint64_t packets = 0, bytes = 0, full = 0, link_down = 0, oversized = 0, zero_copy = 0, copied = 0;
+    // Frames sent in place that the other end still held when the port
+    // stopped: their mbufs never went back to the pool.
+    std::uint64_t unreturned = 0;
 };
 
 struct PortPrivate {
@@ -208,6 +211,11 @@ int link_update(rte_eth_dev* dev, int wait_to_complete);
 // pmd_rxtx.cpp
 std::uint16_t rx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n);
 std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n);
+// Zero-copy: frees the mbufs of in-place frames the other end handed back.
+void tx_reclaim(TxQueue* q);
+// Zero-copy: hands back what the application freed since the last burst
+// (a stopping port still owes the other end's stop these).
+void rx_queue_hand_back(RxQueue* q);
 void rx_queue_drop_channel(RxQueue* q);    // returns in-place messages, closes the consumer
 void rx_queue_attached(RxQueue* q);        // the monitor opened q->ch
 int rx_queue_zc_init(RxQueue* q);          // the zero-copy slot table and done ring

@@ -163,21 +163,47 @@ void set_link(PortPrivate* p, bool up) {
 
 // Waits (bounded) until the other end has taken every message we sent on
 // each connected queue (ChannelProducer::unread), so a clean stop loses
-// nothing in flight.
+// nothing in flight; and, in zero-copy, until it has handed back every
+// frame we sent in place, whose mbufs go back to their pool here (a
+// consumer that left is recovered: what it held comes back at once). Frames
+// its application still holds at the deadline stay out of their pool:
+// counted (tx_zero_copy_unreturned) and logged, never reused under it.
+// Meanwhile our Rx queues hand back what our application freed: the other
+// end may be stopping too, and waiting for those.
 void drain(PortPrivate* p) {
     const std::uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kDrainTimeoutMs / 1000;
     for (;;) {
+        for (std::uint16_t q = 0; q < p->dev->data->nb_rx_queues; ++q) {
+            if (p->rxq[q] == nullptr) continue;
+            DomainLock l(&p->rxq[q]->lock);
+            rx_queue_hand_back(p->rxq[q]);
+        }
         bool pending = false;
+        std::uint64_t held = 0;
         for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q) {
             TxQueue* t = p->txq[q];
             if (t == nullptr) continue;
             DomainLock l(&t->lock);
-            if (t->ch && t->connected && t->ch->consumer_alive() && t->ch->unread() != 0) pending = true;
+            if (!t->ch) continue;
+            const bool alive = t->ch->consumer_alive();
+            if (t->connected && alive && t->ch->unread() != 0) pending = true;
+            if (t->ch->outstanding() == 0) continue;
+            if (!alive) (void)t->ch->recover();
+            tx_reclaim(t);
+            held += t->ch->outstanding();
         }
-        if (!pending) return;
+        if (!pending && held == 0) return;
         if (rte_get_timer_cycles() > deadline) {
-            MD_PMD_LOG(WARNING, "%s: the other end did not take every packet in flight within %" PRIu64 " ms",
-                       p->name.c_str(), kDrainTimeoutMs);
+            if (pending)
+                MD_PMD_LOG(WARNING, "%s: the other end did not take every packet in flight within %" PRIu64 " ms",
+                           p->name.c_str(), kDrainTimeoutMs);
+            if (held != 0) {
+                MD_PMD_LOG(WARNING, "%s: the other end still holds %" PRIu64 " frames sent in place after %" PRIu64
+                                    " ms: their mbufs stay out of the pool",
+                           p->name.c_str(), held, kDrainTimeoutMs);
+                for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q)
+                    if (p->txq[q] != nullptr && p->txq[q]->ch) p->txq[q]->unreturned += p->txq[q]->ch->outstanding();
+            }
             return;
         }
         rte_delay_us_sleep(1000);

@@ -290,18 +290,6 @@ std::uint16_t tx_in_place_batch(TxQueue* q, rte_mbuf** pkts, std::uint16_t n, bo
     return s;
 }
 
-// Zero-copy Tx: in-place mbufs the other end handed back are freed (pool
-// buffers of send_copy go back to the library's pool by themselves).
-void tx_reclaim(TxQueue* q) {
-    auto& back = q->msgs;  // not in use between batches
-    for (;;) {
-        auto got = q->ch->reclaim({back.data(), kBurst});
-        if (!got || *got == 0) return;
-        for (std::uint32_t i = 0; i < *got; ++i)
-            if (back[i].cookie != 0) rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(back[i].cookie));
-    }
-}
-
 // Tx in batches until the ring is full: oversized frames are dropped, and
 // in zero-copy each run of in-place frames goes by send(), any other run by
 // send_copy().
@@ -360,6 +348,24 @@ std::uint16_t tx_burst(void* queue, rte_mbuf** pkts, std::uint16_t n) {
         return 0;
     }
     return tx_frames(q, pkts, n, zc);
+}
+
+void rx_queue_hand_back(RxQueue* q) {
+    if (!q->ch || !q->ch_zero_copy) return;
+    zc_collect(q);
+    if (q->nback != 0 && q->ch->release({q->back.data(), q->nback})) q->nback = 0;
+}
+
+// Pool buffers of send_copy go back to the library's pool by themselves;
+// only in-place mbufs carry a cookie.
+void tx_reclaim(TxQueue* q) {
+    auto& back = q->msgs;  // not in use between batches
+    for (;;) {
+        auto got = q->ch->reclaim({back.data(), kBurst});
+        if (!got || *got == 0) return;
+        for (std::uint32_t i = 0; i < *got; ++i)
+            if (back[i].cookie != 0) rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(back[i].cookie));
+    }
 }
 
 void rx_queue_drop_channel(RxQueue* q) {

@@ -43,6 +43,7 @@ const Xstat kXstats[] = {
     {"tx_copied_packets", [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.copied; }); }},
     {"tx_ring_full", [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.full; }); }},
     {"tx_link_down_packets", [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.link_down; }); }},
+    {"tx_zero_copy_unreturned", [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.unreturned; }); }},
     {"tx_oversized_errors", [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.oversized; }); }},
     {"tx_invalid_returns",
      [](PortPrivate* p) { return sum_tx(p, [](TxQueue& q) { return q.ch ? q.ch->stats().invalid : 0; }); }},
@@ -87,7 +88,8 @@ int stats_reset(rte_eth_dev* dev) {
     PortPrivate* p = priv(dev);
     for (std::uint16_t q = 0; q < kMaxQueues; ++q) {
         if (RxQueue* r = p->rxq[q]) r->packets = r->bytes = r->nombuf = r->oversized = r->zero_copy = r->posted_rx = 0;
-        if (TxQueue* t = p->txq[q]) t->packets = t->bytes = t->full = t->link_down = t->oversized = t->zero_copy = t->copied = 0;
+        if (TxQueue* t = p->txq[q]) t->packets = t->bytes = t->full = t->link_down = t->oversized = t->zero_copy = t->copied =
+                                     t->unreturned = 0;
     }
     p->link_changes = 0;
     return 0;

@@ -28,6 +28,8 @@ struct Options {
     std::uint64_t min_mb = 0;
     int timeout_s = 20;
     bool private_pool = false;  // exchange: mbufs off the domain heap
+    std::uint32_t hold = 0;     // exchange: keep the last N received frames until the port stopped
+    int linger_ms = 0;          // exchange: keep polling this long before stopping
 };
 
 // The heap's range, for "inside the arena" checks.

@@ -4,7 +4,10 @@
 // canary block on each heap must come through untouched (nobody else writes
 // into a peer's arena). A final FIN frame says "all sent"; each side stops
 // once it has sent and received everything (the driver's stop drain makes
-// sure the other side has taken our frames first).
+// sure the other side has taken our frames first). --hold N keeps the last
+// N frames received until the port has stopped, and --linger-ms keeps
+// polling before the stop; RESULT then says how many of our own frames the
+// other end still held at our stop and how much of our pool is free.
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -13,6 +16,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 
 #include "peer.h"
 
@@ -108,6 +112,7 @@ int run_exchange(const Options& o) {
     bool fin_sent = false;
     const std::uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * static_cast<std::uint64_t>(o.timeout_s);
     rte_mbuf* burst[32];
+    std::deque<rte_mbuf*> held;  // --hold: the last frames received, not freed yet
     while (!(fin_sent && rx.fin) && rte_get_timer_cycles() < end) {
         if (!fin_sent) {
             const std::uint64_t left = o.count - sent;
@@ -124,8 +129,27 @@ int run_exchange(const Options& o) {
             }
         }
         const std::uint16_t r = rte_eth_rx_burst(0, 0, burst, 32);
-        for (std::uint16_t i = 0; i < r; ++i) verify(burst[i], o.id, o.frame, rx);
+        for (std::uint16_t i = 0; i < r; ++i) {
+            const std::uint64_t before = rx.data;
+            verify(burst[i], o.id, o.frame, rx);
+            if (rx.data == before || o.hold == 0) {
+                rte_pktmbuf_free(burst[i]);
+                continue;
+            }
+            held.push_back(burst[i]);
+            if (held.size() > o.hold) {
+                rte_pktmbuf_free(held.front());
+                held.pop_front();
+            }
+        }
+    }
+    // Still polling (so what we freed goes back), holding what we hold.
+    const std::uint64_t linger =
+        rte_get_timer_cycles() + rte_get_timer_hz() * static_cast<std::uint64_t>(o.linger_ms) / 1000;
+    while (rte_get_timer_cycles() < linger) {
+        const std::uint16_t r = rte_eth_rx_burst(0, 0, burst, 32);
         rte_pktmbuf_free_bulk(burst, r);
+        rte_delay_us_sleep(1000);
     }
     bool canary_ok = true;
     for (std::size_t i = 0; i < kCanary; ++i) canary_ok &= canary[i] == static_cast<std::uint8_t>(i * 13 + o.id);
@@ -139,12 +163,22 @@ int run_exchange(const Options& o) {
         if (std::strcmp(names[i].name, "rx_posted_packets") == 0) rx_posted = xs[i].value;
         if (std::strcmp(names[i].name, "tx_zero_copy_packets") == 0) tx_zc = xs[i].value;
     }
+    // After the stop, every mbuf of ours the other end held has come back
+    // (or is counted as still held); after the close, the queues' own are
+    // freed too, so the whole pool is free again.
     (void)rte_eth_dev_stop(0);
+    std::uint64_t unreturned = ~std::uint64_t{0};
+    const int ux = rte_eth_xstats_get(0, xs, 64);
+    for (int i = 0; i < nx && i < ux; ++i)
+        if (std::strcmp(names[i].name, "tx_zero_copy_unreturned") == 0) unreturned = xs[i].value;
+    const std::size_t nheld = held.size();
+    for (rte_mbuf* m : held) rte_pktmbuf_free(m);
     (void)rte_eth_dev_close(0);
     std::printf("RESULT sent=%" PRIu64 " received=%" PRIu64 " bad=%" PRIu64 " out_of_order=%" PRIu64
-                " fin=%d canary=%s own_outside=%" PRIu64 " tx_zero_copy=%" PRIu64 " rx_zero_copy=%" PRIu64 " rx_posted=%" PRIu64 "\n",
+                " fin=%d canary=%s own_outside=%" PRIu64 " tx_zero_copy=%" PRIu64 " rx_zero_copy=%" PRIu64
+                " rx_posted=%" PRIu64 " unreturned=%" PRIu64 " held=%zu pool_free=%u pool_size=%u\n",
                 sent, rx.data, rx.bad, rx.out_of_order, rx.fin ? 1 : 0, canary_ok ? "ok" : "CORRUPT", own_outside,
-                tx_zc, rx_zc, rx_posted);
+                tx_zc, rx_zc, rx_posted, unreturned, nheld, rte_mempool_avail_count(pool), pool->size);
     rte_free(canary);
     return (fin_sent && rx.fin) ? 0 : 1;
 }

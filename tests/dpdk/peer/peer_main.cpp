@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
         "frame", po::value(&o.frame), "frame size (exchange)")("min-mb", po::value(&o.min_mb), "heap arena MiB")(
         "timeout", po::value(&o.timeout_s), "seconds before giving up")(
         "private-pool", po::bool_switch(&o.private_pool),
-        "exchange: the mbuf pool in DPDK's own memory, not on the domain heap (frames are copied)");
+        "exchange: the mbuf pool in DPDK's own memory, not on the domain heap (frames are copied)")(
+        "hold", po::value(&o.hold), "exchange: hold the last N received frames until after the port stop")(
+        "linger-ms", po::value(&o.linger_ms), "exchange: keep polling Rx this long before stopping");
     po::positional_options_description pos;
     pos.add("mode", 1);
     try {
