@@ -12,6 +12,8 @@
 #   rate1500   the same at 1500 B                                                                                >= 1.0x
 #   rtt        memdomain-bench pair pingpong, busy poll (p50) vs floor_bench cacheline (raw line ping-pong)      <= 1.5x
 #   bulk       memdomain-bench pair bulk 64 KiB copy (GB/s)   vs floor_bench memcpy, one core, same block        >= 0.8x
+#   pipe       the same bulk run                              vs floor_bench pipe: the same copies in and out
+#                                                                between the two CPUs through a plain shared ring  >= 0.8x
 #   doorbell   memdomain-bench pair pingpong, doorbell (p50)  vs floor_bench eventfd (blocking eventfds)          <= 1.3x
 #   attach     Domain::open of a 1 GiB domain (attach_bench)  vs DPDK rte_eal_init with 1 GiB (--no-huge -m 1024) >= 100x faster
 # ROWS is a comma list of those names (default: all). Needs a build
@@ -25,7 +27,7 @@ build=${BUILD_DIR:-$root/build}
 runs=3
 seconds=2
 cpus=
-only=rate64,rate1500,rtt,bulk,doorbell,attach,dpdk
+only=rate64,rate1500,rtt,bulk,pipe,doorbell,attach,dpdk
 markdown=
 
 while [ $# -gt 0 ]; do
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --markdown) markdown=$2; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -102,6 +104,7 @@ md_rate() { md --test rate --size "$1" && field "$work/last.json" mpps; }
 md_rtt() { md --test pingpong --size 64 --wait "$1" && field "$work/last.json" p50; }
 md_bulk() { md --test bulk --size 65536 && field "$work/last.json" gb_per_s; }
 floor_rtt() { "$floor" "$1" --cpus "$cpus" --seconds "$seconds" | grep -o '"p50":[0-9]*' | cut -d: -f2; }
+floor_pipe() { "$floor" pipe --cpus "$cpus" --size 65536 --seconds "$seconds" | grep -o '"gb_per_s":[0-9.]*' | cut -d: -f2; }
 floor_memcpy() { "$floor" memcpy --cpu "$cpu_a" --size 65536 --seconds "$seconds" | grep -o '"gb_per_s":[0-9.]*' | cut -d: -f2; }
 
 # memif SIZE: two dpdk-testpmd over net_memif, txonly on cpu_b and rxonly on
@@ -196,6 +199,9 @@ if want rtt; then
 fi
 if want bulk; then
     alternate md_bulk floor_memcpy && row bulk "bulk, 64 KiB blocks, copy" GB/s ge 0.8 "$A" "$B" "memcpy, one core"
+fi
+if want pipe; then
+    alternate md_bulk floor_pipe && row pipe "bulk, 64 KiB blocks, copy" GB/s ge 0.8 "$A" "$B" "copy pipe, two cores"
 fi
 if want doorbell; then
     alternate "md_rtt doorbell" "floor_rtt eventfd" && row doorbell "doorbell round trip, 64 B (p50)" ns le 1.3 "$A" "$B" "eventfd ping-pong"

@@ -12,8 +12,15 @@
 //       one core copying BYTES-sized blocks from a source into destinations
 //       cycling over SPAN bytes (default 64 blocks, the footprint of
 //       memdomain-bench's bulk ring): payload GB/s.
+//   floor_bench pipe --cpus A,B --size BYTES [--slots N] [--seconds S]
+//       the same copies between two cores: A copies BYTES-sized blocks from
+//       8 private sources into a ring of N (default 64) blocks of a shared
+//       mapping, B copies each out into 8 private destinations; one word
+//       per block says whose turn it is. What memdomain-bench's bulk test
+//       does (stamp, send_copy in, recv_copy out, check: one word per line
+//       each) with no channel in the way: payload GB/s.
 // Each prints one JSON object: {"floor":..., "rtt_ns":{min,p50,p99,max}} or
-// {"floor":"memcpy","gb_per_s":...}.
+// {"floor":"memcpy"|"pipe","gb_per_s":...}.
 #include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -30,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "memdomain_bench_payload.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -38,7 +47,7 @@ struct Args {
     std::string what;
     int cpu_a = 0, cpu_b = 1;
     double seconds = 2;
-    std::uint64_t size = 65536, span = 0;
+    std::uint64_t size = 65536, span = 0, slots = 64;
 };
 
 void pin(int cpu) {
@@ -143,10 +152,70 @@ void memcpy_floor(const Args& a) {
                 static_cast<unsigned long long>(a.size), static_cast<unsigned long long>(span), bytes / secs / 1e9);
 }
 
+// Block i goes in ring block i % slots; its turn word (a line of its own)
+// is 2 * lap when the block is free for lap `lap`, 2 * lap + 1 when written
+// for it. ~0 in the next turn word ends the run.
+void pipe_floor(const Args& a) {
+    constexpr std::uint64_t kPrivate = 8, kDone = ~std::uint64_t{0};
+    const std::uint64_t stride = (a.size + 63) / 64 * 64;
+    const std::uint64_t bytes_shared = a.slots * 64 + a.slots * stride;
+    void* m = ::mmap(nullptr, bytes_shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) std::exit(1);
+    auto* base = static_cast<std::byte*>(m);
+    auto turn = [&](std::uint64_t slot) { return reinterpret_cast<std::atomic<std::uint64_t>*>(base + slot * 64); };
+    auto block = [&](std::uint64_t slot) { return base + a.slots * 64 + slot * stride; };
+    const pid_t child = ::fork();
+    if (child == 0) {
+        pin(a.cpu_b);
+        std::vector<std::byte> dst(kPrivate * stride);
+        for (std::uint64_t i = 0;; ++i) {
+            const std::uint64_t slot = i % a.slots, want = 2 * (i / a.slots) + 1;
+            std::uint64_t t;
+            while ((t = turn(slot)->load(std::memory_order_acquire)) != want)
+                if (t == kDone) ::_exit(0);
+            std::byte* out = dst.data() + (i % kPrivate) * stride;
+            std::memcpy(out, block(slot), a.size);
+            turn(slot)->store(want + 1, std::memory_order_release);
+            if (!memdomain::bench::verify(out, static_cast<std::uint32_t>(a.size), i, false)) {
+                std::fprintf(stderr, "floor_bench pipe: block %llu arrived torn\n", static_cast<unsigned long long>(i));
+                ::_exit(1);
+            }
+        }
+    }
+    pin(a.cpu_a);
+    std::vector<std::byte> src(kPrivate * stride, std::byte{0x5a});
+    std::uint64_t i = 0;
+    const auto t0 = Clock::now();
+    const auto end = t0 + std::chrono::duration<double>(a.seconds);
+    for (;; ++i) {
+        if ((i & 15) == 0 && Clock::now() >= end) break;
+        const std::uint64_t slot = i % a.slots, free_turn = 2 * (i / a.slots);
+        while (turn(slot)->load(std::memory_order_acquire) != free_turn) {
+        }
+        std::byte* in = src.data() + (i % kPrivate) * stride;
+        memdomain::bench::stamp(in, static_cast<std::uint32_t>(a.size), i, false);
+        std::memcpy(block(slot), in, a.size);
+        turn(slot)->store(free_turn + 1, std::memory_order_release);
+    }
+    // Every block written has been read once its slot is free again.
+    for (std::uint64_t k = i >= a.slots ? i - a.slots : 0; k < i; ++k)
+        while (turn(k % a.slots)->load(std::memory_order_acquire) != 2 * (k / a.slots) + 2) {
+        }
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    turn(i % a.slots)->store(kDone, std::memory_order_release);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) std::exit(1);
+    std::printf("{\"floor\":\"pipe\",\"size\":%llu,\"slots\":%llu,\"gb_per_s\":%.3f}\n",
+                static_cast<unsigned long long>(a.size), static_cast<unsigned long long>(a.slots),
+                static_cast<double>(i * a.size) / secs / 1e9);
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: floor_bench cacheline|eventfd --cpus A,B [--seconds S]\n"
-                 "       floor_bench memcpy --cpu C --size BYTES [--span BYTES] [--seconds S]\n");
+                 "       floor_bench memcpy --cpu C --size BYTES [--span BYTES] [--seconds S]\n"
+                 "       floor_bench pipe --cpus A,B --size BYTES [--slots N] [--seconds S]\n");
     return 2;
 }
 
@@ -163,11 +232,13 @@ int main(int argc, char** argv) {
         else if (k == "--seconds") a.seconds = std::atof(v.c_str());
         else if (k == "--size") a.size = std::strtoull(v.c_str(), nullptr, 0);
         else if (k == "--span") a.span = std::strtoull(v.c_str(), nullptr, 0);
+        else if (k == "--slots") a.slots = std::strtoull(v.c_str(), nullptr, 0);
         else return usage();
     }
     if (a.what == "cacheline") cacheline(a);
     else if (a.what == "eventfd") eventfd_pingpong(a);
     else if (a.what == "memcpy" && a.size > 0) memcpy_floor(a);
+    else if (a.what == "pipe" && a.size > 0 && a.slots > 0) pipe_floor(a);
     else return usage();
     return 0;
 }
