@@ -201,8 +201,12 @@ void drain(PortPrivate* p) {
                 MD_PMD_LOG(WARNING, "%s: the other end still holds %" PRIu64 " frames sent in place after %" PRIu64
                                     " ms: their mbufs stay out of the pool",
                            p->name.c_str(), held, kDrainTimeoutMs);
-                for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q)
-                    if (p->txq[q] != nullptr && p->txq[q]->ch) p->txq[q]->unreturned += p->txq[q]->ch->outstanding();
+                for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q) {
+                    TxQueue* t = p->txq[q];
+                    if (t == nullptr) continue;
+                    DomainLock l(&t->lock);
+                    if (t->ch) t->unreturned += t->ch->outstanding();
+                }
             }
             return;
         }
