@@ -173,6 +173,8 @@ void set_link(PortPrivate* p, bool up) {
 void drain(PortPrivate* p) {
     const std::uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kDrainTimeoutMs / 1000;
     for (;;) {
+        // The last pass counts what is still held.
+        const bool last = rte_get_timer_cycles() > deadline;
         for (std::uint16_t q = 0; q < p->dev->data->nb_rx_queues; ++q) {
             if (p->rxq[q] == nullptr) continue;
             DomainLock l(&p->rxq[q]->lock);
@@ -191,23 +193,17 @@ void drain(PortPrivate* p) {
             if (!alive) (void)t->ch->recover();
             tx_reclaim(t);
             held += t->ch->outstanding();
+            if (last) t->unreturned += t->ch->outstanding();
         }
         if (!pending && held == 0) return;
-        if (rte_get_timer_cycles() > deadline) {
+        if (last) {
             if (pending)
                 MD_PMD_LOG(WARNING, "%s: the other end did not take every packet in flight within %" PRIu64 " ms",
                            p->name.c_str(), kDrainTimeoutMs);
-            if (held != 0) {
+            if (held != 0)
                 MD_PMD_LOG(WARNING, "%s: the other end still holds %" PRIu64 " frames sent in place after %" PRIu64
                                     " ms: their mbufs stay out of the pool",
                            p->name.c_str(), held, kDrainTimeoutMs);
-                for (std::uint16_t q = 0; q < p->dev->data->nb_tx_queues; ++q) {
-                    TxQueue* t = p->txq[q];
-                    if (t == nullptr) continue;
-                    DomainLock l(&t->lock);
-                    if (t->ch) t->unreturned += t->ch->outstanding();
-                }
-            }
             return;
         }
         rte_delay_us_sleep(1000);

@@ -84,6 +84,14 @@ void verify(const rte_mbuf* m, std::uint32_t self, std::uint32_t frame, RxState&
     ++s.data;
 }
 
+// One extended stat of the port by name (~0 when it has none).
+std::uint64_t xstat(std::uint16_t port, const char* name) {
+    std::uint64_t id = 0, value = ~std::uint64_t{0};
+    if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 || rte_eth_xstats_get_by_id(port, &id, &value, 1) != 1)
+        return ~std::uint64_t{0};
+    return value;
+}
+
 }  // namespace
 
 int run_exchange(const Options& o) {
@@ -153,24 +161,13 @@ int run_exchange(const Options& o) {
     }
     bool canary_ok = true;
     for (std::size_t i = 0; i < kCanary; ++i) canary_ok &= canary[i] == static_cast<std::uint8_t>(i * 13 + o.id);
-    rte_eth_xstat_name names[64];
-    rte_eth_xstat xs[64];
-    const int nx = rte_eth_xstats_get_names(0, names, 64);
-    const int gx = rte_eth_xstats_get(0, xs, 64);
-    std::uint64_t rx_zc = 0, tx_zc = 0, rx_posted = 0;
-    for (int i = 0; i < nx && i < gx; ++i) {
-        if (std::strcmp(names[i].name, "rx_zero_copy_packets") == 0) rx_zc = xs[i].value;
-        if (std::strcmp(names[i].name, "rx_posted_packets") == 0) rx_posted = xs[i].value;
-        if (std::strcmp(names[i].name, "tx_zero_copy_packets") == 0) tx_zc = xs[i].value;
-    }
+    const std::uint64_t rx_zc = xstat(0, "rx_zero_copy_packets"), rx_posted = xstat(0, "rx_posted_packets"),
+                        tx_zc = xstat(0, "tx_zero_copy_packets");
     // After the stop, every mbuf of ours the other end held has come back
     // (or is counted as still held); after the close, the queues' own are
     // freed too, so the whole pool is free again.
     (void)rte_eth_dev_stop(0);
-    std::uint64_t unreturned = ~std::uint64_t{0};
-    const int ux = rte_eth_xstats_get(0, xs, 64);
-    for (int i = 0; i < nx && i < ux; ++i)
-        if (std::strcmp(names[i].name, "tx_zero_copy_unreturned") == 0) unreturned = xs[i].value;
+    const std::uint64_t unreturned = xstat(0, "tx_zero_copy_unreturned");
     const std::size_t nheld = held.size();
     for (rte_mbuf* m : held) rte_pktmbuf_free(m);
     (void)rte_eth_dev_close(0);
